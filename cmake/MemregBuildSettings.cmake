@@ -1,0 +1,16 @@
+# Settings for memreg's own tests, examples and benchmarks (never for users).
+
+set(CMAKE_CXX_EXTENSIONS OFF)
+
+# memreg_warnings(target): the warning set every memreg target must be clean under.
+function(memreg_warnings target)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+endfunction()
+
+if(MEMREG_SANITIZE)
+    add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all
+                        -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
+find_package(Boost 1.81 REQUIRED)

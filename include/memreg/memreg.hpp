@@ -1,0 +1,7 @@
+// memreg/memreg.hpp — the umbrella: every memreg header but the optional Lua binding.
+#pragma once
+
+#include "error.hpp"
+#include "region.hpp"
+#include "ops.hpp"
+#include "allocator.hpp"

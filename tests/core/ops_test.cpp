@@ -1,0 +1,93 @@
+#include <memreg/ops.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <deque>
+#include <list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using memreg::const_region;
+using memreg::region;
+
+TEST_CASE("clear and fill set every byte", "[ops]") {
+    std::array<unsigned char, 9> a{1, 2, 3, 4, 5, 6, 7, 8, 9};
+    memreg::clear(a);
+    CHECK(a == std::array<unsigned char, 9>{});
+    memreg::fill(a, std::byte{0xAB});
+    CHECK(a[0] == 0xAB);
+    CHECK(a[8] == 0xAB);
+    memreg::clear(region{});  // empty regions are fine
+}
+
+TEST_CASE("fill repeats a pattern and cuts the last copy short", "[ops]") {
+    std::string s(10, '.');
+    memreg::fill(s, std::string_view("abc"));
+    CHECK(s == "abcabcabca");
+    std::string shorter(2, '.');
+    memreg::fill(shorter, std::string_view("abc"));
+    CHECK(shorter == "ab");
+    memreg::fill(s, std::string_view());
+    CHECK(s == "abcabcabca");
+}
+
+TEST_CASE("replace copies the shorter extent and returns the count", "[ops]") {
+    std::string dst(5, '.');
+    CHECK(memreg::replace(dst, std::string_view("abc")) == 3);
+    CHECK(dst == "abc..");
+    CHECK(memreg::replace(dst, std::string_view("0123456789")) == 5);
+    CHECK(dst == "01234");
+    CHECK(memreg::replace(dst, std::string_view()) == 0);
+}
+
+TEST_CASE("replace is overlap-safe in both directions", "[ops]") {
+    std::string s = "0123456789";
+    const region r = memreg::to_region(s);
+    CHECK(memreg::replace(r.subregion(2), r.first(6)) == 6);
+    CHECK(s == "0101234589");
+    s = "0123456789";
+    CHECK(memreg::replace(r, r.subregion(3)) == 7);
+    CHECK(s == "3456789789");
+}
+
+TEST_CASE("replace takes non-contiguous sources through with_region", "[ops]") {
+    std::vector<std::uint32_t> dst(4, 0);
+    std::deque<std::uint32_t> d{7, 8, 9};
+    CHECK(memreg::replace(dst, d) == 12);
+    CHECK(dst == std::vector<std::uint32_t>{7, 8, 9, 0});
+    const std::list<std::uint32_t> l{1, 2, 3, 4, 5};
+    CHECK(memreg::replace(dst, l) == 16);
+    CHECK(dst == std::vector<std::uint32_t>{1, 2, 3, 4});
+    CHECK(d == std::deque<std::uint32_t>{7, 8, 9});  // a source is never written to
+}
+
+TEST_CASE("equal compares size and bytes", "[ops]") {
+    CHECK(memreg::equal(std::string_view("abc"), std::string_view("abc")));
+    CHECK_FALSE(memreg::equal(std::string_view("abc"), std::string_view("abd")));
+    CHECK_FALSE(memreg::equal(std::string_view("abc"), std::string_view("ab")));
+    CHECK(memreg::equal(const_region{}, std::string_view()));
+}
+
+TEST_CASE("compare orders bytes as unsigned and prefixes first", "[ops]") {
+    using std::string_view;
+    CHECK(memreg::compare(string_view("abc"), string_view("abd")) == std::strong_ordering::less);
+    CHECK(memreg::compare(string_view("ab"), string_view("abc")) == std::strong_ordering::less);
+    CHECK(memreg::compare(string_view("b"), string_view("abc")) == std::strong_ordering::greater);
+    CHECK(memreg::compare(string_view("x"), string_view("x")) == std::strong_ordering::equal);
+    const std::array<unsigned char, 1> high{0xF0}, low{0x10};
+    CHECK(memreg::compare(high, low) == std::strong_ordering::greater);
+}
+
+TEST_CASE("find locates bytes and byte strings", "[ops]") {
+    const std::string_view hay = "the cat sat on the mat";
+    CHECK(memreg::find(hay, std::string_view("the")) == 0u);
+    CHECK(memreg::find(hay, std::string_view("the"), 1) == 15u);
+    CHECK(memreg::find(hay, std::string_view("dog")) == std::nullopt);
+    CHECK(memreg::find(hay, std::byte{'m'}) == 19u);
+    CHECK(memreg::find(hay, std::byte{'z'}) == std::nullopt);
+    CHECK(memreg::find(hay, std::string_view()) == 0u);
+    CHECK(memreg::find(hay, std::byte{'t'}, 100) == std::nullopt);
+    CHECK(memreg::find(const_region{}, std::string_view("a")) == std::nullopt);
+}
