@@ -1,0 +1,245 @@
+#include <memreg/file.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include <sys/stat.h>
+
+#include "support.hpp"
+
+using memreg::access;
+using memreg::mapped_file;
+using memreg_test::as_string;
+using memreg_test::read_file;
+using memreg_test::temp_dir;
+using memreg_test::write_file;
+
+namespace {
+
+void put(memreg::region r, std::size_t offset, const std::string& text) {
+    std::memcpy(r.subregion(offset, text.size()).data(), text.data(), text.size());
+}
+
+/// n bytes of a pattern that differs at every offset within a page.
+std::string pattern(std::size_t n) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("create makes a zero-filled file of the size asked for", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "new.bin";
+    {
+        mapped_file f = mapped_file::create(path, 10000);
+        CHECK(f.is_open());
+        CHECK(f.mode() == access::read_write);
+        CHECK(f.size() == 10000);
+        CHECK(f.path() == path);
+        CHECK(std::all_of(f.region().begin(), f.region().end(), [](std::byte b) { return b == std::byte{0}; }));
+    }
+    CHECK(std::filesystem::file_size(path) == 10000);
+    CHECK(read_file(path) == std::string(10000, '\0'));
+}
+
+TEST_CASE("create refuses to overwrite unless asked", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "existing.txt";
+    write_file(path, "keep me");
+    try {
+        (void)mapped_file::create(path, 16);
+        FAIL("create overwrote an existing file");
+    } catch (const memreg::file_error& e) {
+        CHECK(std::string(e.what()) == "create(path=" + path.string() + ", size=16): File exists");
+        CHECK(e.code() == std::errc::file_exists);
+        CHECK(e.path() == path.string());
+    }
+    CHECK(read_file(path) == "keep me");
+
+    mapped_file f = mapped_file::create(path, 4, memreg::if_exists::overwrite);
+    CHECK(as_string(f.const_region()) == std::string(4, '\0'));
+    CHECK(read_file(path) == std::string(4, '\0'));
+}
+
+TEST_CASE("read_write stores reach the file after flush", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "data.txt";
+    write_file(path, "hello, world");
+    mapped_file f = mapped_file::open(path, access::read_write);
+    REQUIRE(f.size() == 12);
+    put(f.region(), 7, "there");
+    f.flush();
+    CHECK(read_file(path) == "hello, there");
+    put(f.region(), 0, "HELLO");
+    f.flush(memreg::flush_mode::async);
+    // An asynchronous flush only schedules the write-back; the page cache already
+    // holds the store, so a reader sees it either way.
+    CHECK(read_file(path) == "HELLO, there");
+}
+
+TEST_CASE("read_only maps give a const_region and refuse a mutable one", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "ro.txt";
+    write_file(path, "read me");
+    mapped_file f = mapped_file::open(path);
+    CHECK(f.mode() == access::read_only);
+    CHECK(as_string(f.const_region()) == "read me");
+    const mapped_file& view = f;
+    STATIC_REQUIRE(std::is_same_v<decltype(view.region()), memreg::const_region>);
+    CHECK(as_string(view.region()) == "read me");
+    CHECK_THROWS_MATCHES(f.region(), memreg::bad_argument,
+                         Catch::Message("region(path=" + path.string() +
+                                        "): the file is mapped read_only; use const_region()"));
+    f.flush();  // nothing to write back: a no-op, not an error
+    CHECK(read_file(path) == "read me");
+}
+
+TEST_CASE("copy_on_write changes never reach the file", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "cow.txt";
+    const std::string original = pattern(3 * 4096 + 10);
+    write_file(path, original);
+    mapped_file cow = mapped_file::open(path, access::copy_on_write);
+    mapped_file shared = mapped_file::open(path, access::read_only);
+    std::memset(cow.region().data(), 'X', cow.size());
+    cow.flush();
+    CHECK(std::all_of(cow.region().begin(), cow.region().end(), [](std::byte b) { return b == std::byte{'X'}; }));
+    CHECK(as_string(shared.const_region()) == original);
+    cow.close();
+    CHECK(read_file(path) == original);
+}
+
+TEST_CASE("an empty file maps to an empty region in every mode", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "empty";
+    write_file(path, "");
+    for (memreg::access mode : {access::read_only, access::read_write, access::copy_on_write}) {
+        mapped_file f = mapped_file::open(path, mode);
+        CHECK(f.is_open());
+        CHECK(f.empty());
+        CHECK(f.const_region().empty());
+        CHECK(f.advise(memreg::advice::sequential));
+        f.flush();
+    }
+    mapped_file created = mapped_file::create(dir / "created-empty", 0);
+    CHECK(created.region().empty());
+    CHECK(std::filesystem::file_size(dir / "created-empty") == 0);
+}
+
+TEST_CASE("part of a file maps at any offset", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "big.bin";
+    const std::string contents = pattern(3 * 4096 + 100);
+    write_file(path, contents);
+
+    SECTION("an offset that is not a page boundary, with a length") {
+        mapped_file f = mapped_file::open(path, access::read_only, 5000, 100);
+        CHECK(f.offset() == 5000);
+        CHECK(as_string(f.const_region()) == contents.substr(5000, 100));
+    }
+    SECTION("from an offset to the end") {
+        mapped_file f = mapped_file::open(path, access::read_only, 4096);
+        CHECK(f.size() == contents.size() - 4096);
+        CHECK(as_string(f.const_region()) == contents.substr(4096));
+    }
+    SECTION("at the end: empty") {
+        mapped_file f = mapped_file::open(path, access::read_only, contents.size());
+        CHECK(f.empty());
+    }
+    SECTION("writes through a partial read_write mapping land at the offset") {
+        mapped_file f = mapped_file::open(path, access::read_write, 8190, 6);
+        put(f.region(), 0, "ABCDEF");
+        f.flush();
+        std::string expected = contents;
+        expected.replace(8190, 6, "ABCDEF");
+        CHECK(read_file(path) == expected);
+    }
+}
+
+TEST_CASE("resize grows and shrinks the file and keeps the contents", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "grow.bin";
+    const std::string start = pattern(5000);
+    write_file(path, start);
+    mapped_file f = mapped_file::open(path, access::read_write);
+
+    f.resize(3 * 4096 + 1);
+    CHECK(f.size() == 3 * 4096 + 1);
+    CHECK(std::filesystem::file_size(path) == 3 * 4096 + 1);
+    CHECK(as_string(f.const_region().first(5000)) == start);
+    CHECK(as_string(f.const_region().subregion(5000)) == std::string(3 * 4096 + 1 - 5000, '\0'));
+    put(f.region(), 3 * 4096, "Z");
+    f.flush();
+    CHECK(read_file(path) == start + std::string(3 * 4096 - 5000, '\0') + "Z");
+
+    f.resize(100);
+    CHECK(f.size() == 100);
+    CHECK(read_file(path) == start.substr(0, 100));
+    CHECK(as_string(f.const_region()) == start.substr(0, 100));
+
+    f.resize(0);
+    CHECK(f.empty());
+    CHECK(std::filesystem::file_size(path) == 0);
+    f.resize(3);
+    CHECK(read_file(path) == std::string(3, '\0'));
+}
+
+TEST_CASE("resize needs an open, whole-file, read_write mapping", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "r.bin";
+    write_file(path, pattern(8192));
+    const std::string name = path.string();
+
+    mapped_file ro = mapped_file::open(path, access::read_only);
+    CHECK_THROWS_MATCHES(ro.resize(10), memreg::bad_argument,
+                         Catch::Message("resize(path=" + name +
+                                        ", size=10): the file is mapped read_only; resize needs read_write"));
+    mapped_file cow = mapped_file::open(path, access::copy_on_write);
+    CHECK_THROWS_MATCHES(cow.resize(10), memreg::bad_argument,
+                         Catch::Message("resize(path=" + name +
+                                        ", size=10): the file is mapped copy_on_write; resize needs read_write"));
+    mapped_file part = mapped_file::open(path, access::read_write, 4096, 10);
+    CHECK_THROWS_MATCHES(part.resize(20), memreg::bad_argument,
+                         Catch::Message("resize(path=" + name +
+                                        ", size=20): the mapping covers part of the file (offset=4096, "
+                                        "length=10); resize needs all of it"));
+    mapped_file closed;
+    CHECK_THROWS_MATCHES(closed.resize(1), memreg::invalidated,
+                         Catch::Message("resize(path=, size=1): the mapped_file is closed"));
+    CHECK(std::filesystem::file_size(path) == 8192);
+}
+
+TEST_CASE("mapped_file is move-only and a moved-from one is closed", "[file]") {
+    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<mapped_file>);
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<mapped_file>);
+    temp_dir dir;
+    write_file(dir / "m.txt", "move");
+    mapped_file a = mapped_file::open(dir / "m.txt", access::read_write);
+    mapped_file b = std::move(a);
+    CHECK_FALSE(a.is_open());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+    CHECK(a.empty());
+    CHECK(as_string(b.const_region()) == "move");
+    mapped_file c;
+    c = std::move(b);
+    CHECK(as_string(c.const_region()) == "move");
+    c.close();
+    CHECK_FALSE(c.is_open());
+    CHECK(c.const_region().empty());
+}
+
+TEST_CASE("advise passes the hints to the kernel", "[file]") {
+    temp_dir dir;
+    write_file(dir / "a.bin", pattern(3 * 4096));
+    mapped_file f = mapped_file::open(dir / "a.bin");
+    // Linux has every one of them (posix_madvise).
+    CHECK(f.advise(memreg::advice::sequential));
+    CHECK(f.advise(memreg::advice::random));
+    CHECK(f.advise(memreg::advice::willneed));
+    CHECK(f.advise(memreg::advice::normal));
+    CHECK(as_string(f.const_region()) == pattern(3 * 4096));
+}
