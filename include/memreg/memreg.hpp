@@ -5,3 +5,4 @@
 #include "region.hpp"
 #include "ops.hpp"
 #include "allocator.hpp"
+#include "file.hpp"
