@@ -1,0 +1,154 @@
+// memreg/lua/config.hpp — the host's Lua headers and what differs between Lua versions.
+//
+// Compiles against Lua 5.1, 5.2, 5.3, 5.4, 5.5 and LuaJIT 2.1: put the host's Lua include
+// directory (e.g. /usr/include/lua5.4) on the include path. Everything version-specific
+// the binding needs lives here so the rest reads the same on every version.
+//
+// 64-bit integer policy. Lua 5.3 and later have 64-bit integers and the binding uses
+// them as they are (unsigned 64-bit values above math.maxinteger come back as the
+// integer with the same bits, as string.unpack("J") does). Lua 5.1, 5.2 and LuaJIT
+// have only doubles: a 64-bit value travels as a number only when it is an integer
+// with |v| <= 2^53, where every integer is exact; anything else raises an error that
+// names the function — never a silently rounded number.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+}
+
+#include "../error.hpp"
+
+#if !defined(LUA_VERSION_NUM) || LUA_VERSION_NUM < 501
+#error "memreg/lua.hpp needs Lua 5.1 or later (or LuaJIT 2.1)"
+#endif
+
+/// True when lua_Integer holds every 64-bit integer (Lua 5.3 and later).
+#if LUA_VERSION_NUM >= 503
+#define MEMREG_LUA_INT64 1
+#else
+#define MEMREG_LUA_INT64 0
+#endif
+
+namespace memreg::lua {
+
+/// The largest region memreg.new, resize and the allocators hand to Lua (4 GiB):
+/// a size from Lua beyond it is a mistake, not a request to try.
+inline constexpr std::size_t max_size = std::size_t{1} << 32;
+
+/// Integers with |v| <= 2^53 are exact as doubles.
+inline constexpr std::int64_t max_exact_double = std::int64_t{1} << 53;
+
+namespace detail {
+
+/// #t without metamethods.
+inline std::size_t raw_length(lua_State* L, int idx) {
+#if LUA_VERSION_NUM >= 502
+    return static_cast<std::size_t>(lua_rawlen(L, idx));
+#else
+    return static_cast<std::size_t>(lua_objlen(L, idx));
+#endif
+}
+
+/// An absolute stack index (negative ones are relative to the top).
+inline int absolute(lua_State* L, int idx) {
+    return idx > 0 || idx <= LUA_REGISTRYINDEX ? idx : lua_gettop(L) + idx + 1;
+}
+
+/// Sets table[name] = f for each entry of a {nullptr, nullptr}-terminated list,
+/// on every version (luaL_setfuncs is 5.2+, luaL_register is gone in 5.4).
+inline void set_functions(lua_State* L, int table, const luaL_Reg* functions) {
+    table = absolute(L, table);
+    for (; functions->name != nullptr; ++functions) {
+        lua_pushcfunction(L, functions->func);
+        lua_setfield(L, table, functions->name);
+    }
+}
+
+/// The Lua type name of the value at idx, for messages.
+inline const char* type_name(lua_State* L, int idx) { return luaL_typename(L, idx); }
+
+/// True if the value at idx is a number (not a string that looks like one).
+inline bool is_number(lua_State* L, int idx) { return lua_type(L, idx) == LUA_TNUMBER; }
+
+/// The value at idx as an exact int64_t, if it is a number with an integer value in
+/// range: integers as they are (5.3+), floats only when integral and finite.
+inline bool to_int64(lua_State* L, int idx, std::int64_t& out) {
+    if (!is_number(L, idx)) return false;
+#if MEMREG_LUA_INT64
+    if (lua_isinteger(L, idx)) {
+        out = static_cast<std::int64_t>(lua_tointeger(L, idx));
+        return true;
+    }
+#endif
+    const double d = static_cast<double>(lua_tonumber(L, idx));
+    // -2^63 is exact as a double; 2^63 is the first value outside int64_t.
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
+    if (std::floor(d) != d) return false;
+    out = static_cast<std::int64_t>(d);
+    return true;
+}
+
+/// A short description of a number that is not an integer, for messages
+/// ("1.5", "nan", "inf", "1e+300").
+inline std::string describe_number(lua_State* L, int idx) {
+    if (!is_number(L, idx)) return type_name(L, idx);
+#if MEMREG_LUA_INT64
+    if (lua_isinteger(L, idx)) return std::to_string(lua_tointeger(L, idx));
+#endif
+    char text[64];
+    std::snprintf(text, sizeof text, "%.17g", static_cast<double>(lua_tonumber(L, idx)));
+    return text;
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_not_exact(const char* fname,
+                                                                   const std::string& value) {
+    throw out_of_range(std::string(fname) + ": 64-bit value " + value +
+                       " cannot be represented exactly by this Lua's numbers (only "
+                       "integers with |v| <= 2^53 can; Lua 5.3+ has 64-bit integers)");
+}
+
+/// Pushes a signed 64-bit value under the 64-bit policy above (throws for values a
+/// double cannot hold exactly, on Lua versions without 64-bit integers).
+inline void push_int64(lua_State* L, std::int64_t v, const char* fname) {
+#if MEMREG_LUA_INT64
+    (void)fname;
+    lua_pushinteger(L, static_cast<lua_Integer>(v));
+#else
+    if (v > max_exact_double || v < -max_exact_double) throw_not_exact(fname, std::to_string(v));
+    lua_pushnumber(L, static_cast<lua_Number>(v));
+#endif
+}
+
+/// Pushes an unsigned 64-bit value (Lua 5.3+: values above math.maxinteger wrap
+/// to the negative integer with the same bits, like string.unpack("J")).
+inline void push_uint64(lua_State* L, std::uint64_t v, const char* fname) {
+#if MEMREG_LUA_INT64
+    (void)fname;
+    lua_pushinteger(L, static_cast<lua_Integer>(v));
+#else
+    if (v > static_cast<std::uint64_t>(max_exact_double)) throw_not_exact(fname, std::to_string(v));
+    lua_pushnumber(L, static_cast<lua_Number>(v));
+#endif
+}
+
+/// Pushes a size or an offset (exact on every version for anything below 2^53).
+inline void push_size(lua_State* L, std::size_t n) {
+#if MEMREG_LUA_INT64
+    lua_pushinteger(L, static_cast<lua_Integer>(n));
+#else
+    lua_pushnumber(L, static_cast<lua_Number>(n));
+#endif
+}
+
+}  // namespace detail
+}  // namespace memreg::lua

@@ -1,0 +1,170 @@
+// memreg/lua/protect.hpp — no C++ exception crosses a Lua frame.
+//
+// Lua raises errors with longjmp (PUC Lua built as C) or its own unwinder (LuaJIT),
+// so a Lua error raised while C++ objects with destructors are live skips their
+// destructors, and a C++ exception thrown through a Lua frame is undefined. Every
+// C function the binding registers is therefore `protect<body>`: the body reports
+// misuse by throwing (memreg::error, std::bad_alloc, any std::exception); protect
+// catches it, copies the message into a plain char buffer, leaves the catch block
+// (so the exception object and every destructor of the body are gone) and only then
+// raises the Lua error.
+//
+// Inside a body: check arguments with the helpers below (they throw), and push
+// results only after C++ objects holding resources are out of scope.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <new>
+#include <string>
+
+#include "config.hpp"
+
+namespace memreg::lua {
+
+/// Raised for a bad argument: "bad argument #2 to 'read_u8' (number expected, got
+/// string)", the wording of Lua's own luaL_argerror.
+class argument_error : public bad_argument {
+public:
+    using bad_argument::bad_argument;
+};
+
+namespace detail {
+
+/// Room for any message the binding makes; longer ones (a huge what()) are cut.
+inline constexpr std::size_t message_capacity = 512;
+
+/// Copies what into buffer, cut to fit, always terminated.
+inline void copy_message(char (&buffer)[message_capacity], const char* what) noexcept {
+    std::size_t n = std::strlen(what);
+    if (n >= message_capacity) n = message_capacity - 1;
+    std::memcpy(buffer, what, n);
+    buffer[n] = '\0';
+}
+
+/// Runs body(L); a thrown exception becomes a Lua error with its message. Not
+/// noexcept: a Lua error raised by the body's Lua API calls (out of memory) must be
+/// able to pass through on LuaJIT, whose errors are unwinding exceptions.
+template <int (*Body)(lua_State*)>
+int protect(lua_State* L) {
+    char message[message_capacity];
+    {
+        try {
+            return Body(L);
+        } catch (const std::bad_alloc& e) {
+            // allocation_failure names the operation; a plain bad_alloc does not.
+            const char* what = e.what();
+            copy_message(message, std::strcmp(what, "std::bad_alloc") == 0 ? "not enough memory"
+                                                                         : what);
+        } catch (const std::exception& e) {
+            copy_message(message, e.what());
+        } catch (...) {
+            copy_message(message, "unknown C++ exception");
+        }
+    }
+    // Every C++ object of the body is destroyed here: raising is safe.
+    lua_pushstring(L, message);
+    return lua_error(L);
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_argument(int arg, const char* fname,
+                                                                  const std::string& problem) {
+    throw argument_error("bad argument #" + std::to_string(arg) + " to '" + fname + "' (" +
+                         problem + ")");
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_type(lua_State* L, int arg,
+                                                              const char* fname,
+                                                              const char* expected) {
+    throw_argument(arg, fname, std::string(expected) + " expected, got " + type_name(L, arg));
+}
+
+/// Argument arg as an exact int64 (integral number in range), else a bad argument
+/// naming what was there.
+inline std::int64_t check_integer(lua_State* L, int arg, const char* fname) {
+    std::int64_t v = 0;
+    if (to_int64(L, arg, v)) return v;
+    if (!is_number(L, arg)) throw_type(L, arg, fname, "number");
+    throw_argument(arg, fname, "number has no integer representation, got " +
+                                   describe_number(L, arg));
+}
+
+/// Argument arg if present and not nil, else fallback.
+inline std::int64_t opt_integer(lua_State* L, int arg, const char* fname, std::int64_t fallback) {
+    return lua_isnoneornil(L, arg) ? fallback : check_integer(L, arg, fname);
+}
+
+/// A byte offset or count: a non-negative integer. Whether it fits the region is
+/// checked by the caller, which knows the size.
+inline std::size_t check_offset(lua_State* L, int arg, const char* fname,
+                                const char* what = "offset") {
+    const std::int64_t v = check_integer(L, arg, fname);
+    if (v < 0)
+        throw_argument(arg, fname, std::string(what) + " must not be negative, got " +
+                                       std::to_string(v));
+    return static_cast<std::size_t>(v);
+}
+
+inline std::size_t opt_offset(lua_State* L, int arg, const char* fname, std::size_t fallback,
+                              const char* what = "offset") {
+    return lua_isnoneornil(L, arg) ? fallback : check_offset(L, arg, fname, what);
+}
+
+/// A size for something the binding allocates: 0 <= n <= max_size.
+inline std::size_t check_size(lua_State* L, int arg, const char* fname) {
+    const std::size_t n = check_offset(L, arg, fname, "size");
+    if (n > max_size)
+        throw_argument(arg, fname, "size " + std::to_string(n) + " is larger than the maximum " +
+                                       std::to_string(max_size));
+    return n;
+}
+
+/// A 64-bit signed value under the binding's 64-bit policy (see config.hpp): on Lua
+/// versions without 64-bit integers only |v| <= 2^53 is accepted.
+inline std::int64_t check_int64(lua_State* L, int arg, const char* fname) {
+    const std::int64_t v = check_integer(L, arg, fname);
+#if !MEMREG_LUA_INT64
+    if (v > max_exact_double || v < -max_exact_double)
+        throw_argument(arg, fname, "64-bit value " + std::to_string(v) +
+                                       " is not exact in this Lua's numbers (|v| > 2^53)");
+#endif
+    return v;
+}
+
+/// A 64-bit unsigned value: Lua 5.3+ takes any integer (negative ones by their
+/// bits, as string.pack("J") does) or an integral float below 2^64; older versions
+/// take integers 0 <= v <= 2^53.
+inline std::uint64_t check_uint64(lua_State* L, int arg, const char* fname) {
+#if MEMREG_LUA_INT64
+    if (is_number(L, arg) && !lua_isinteger(L, arg)) {
+        const double d = static_cast<double>(lua_tonumber(L, arg));
+        if (d >= 9223372036854775808.0 && d < 18446744073709551616.0 && std::floor(d) == d)
+            return static_cast<std::uint64_t>(d);
+    }
+    return static_cast<std::uint64_t>(check_integer(L, arg, fname));
+#else
+    const std::int64_t v = check_integer(L, arg, fname);
+    if (v < 0 || v > max_exact_double)
+        throw_argument(arg, fname, "unsigned 64-bit value " + std::to_string(v) +
+                                       " is outside 0..2^53, the exact range of this Lua's numbers");
+    return static_cast<std::uint64_t>(v);
+#endif
+}
+
+/// A number (integer or float) as a double.
+inline double check_number(lua_State* L, int arg, const char* fname) {
+    if (!is_number(L, arg)) throw_type(L, arg, fname, "number");
+    return static_cast<double>(lua_tonumber(L, arg));
+}
+
+/// A string argument (numbers are not converted: a region API wants bytes).
+inline const char* check_string(lua_State* L, int arg, const char* fname, std::size_t& length) {
+    if (lua_type(L, arg) != LUA_TSTRING) throw_type(L, arg, fname, "string");
+    return lua_tolstring(L, arg, &length);
+}
+
+}  // namespace detail
+}  // namespace memreg::lua

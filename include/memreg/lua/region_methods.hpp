@@ -1,0 +1,289 @@
+// memreg/lua/region_methods.hpp — memreg.new, memreg.fromstring and the methods
+// every region has: #r, free/__gc/__close, valid, resize, sub, ptr, tostring, fill,
+// clear, copy, readstring, writestring, cstring, writecstring (read_*/write_* are in
+// scalars.hpp). Offsets are 0-based byte offsets, as in C and LuaJIT's FFI.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "scalars.hpp"
+#include "userdata.hpp"
+
+namespace memreg::lua::detail {
+
+/// Optional (off, len) at args first, first+1: defaults to the whole rest of the
+/// region; checked against its size.
+struct span_args {
+    std::size_t offset;
+    std::size_t count;
+};
+inline span_args check_span(lua_State* L, int first, const char* fname, std::size_t size) {
+    const std::size_t offset = opt_offset(L, first, fname, 0);
+    if (offset > size) memreg::detail::throw_outside(fname, offset, 0, size);
+    const std::size_t count = opt_offset(L, first + 1, fname, size - offset, "length");
+    check_range(fname, offset, count, size);
+    return {offset, count};
+}
+
+/// memreg.new(n): n zero bytes, freed when collected (or by r:free()).
+inline int region_new(lua_State* L) {
+    new_region(L, check_size(L, 1, "new"), "new");
+    return 1;
+}
+
+/// memreg.fromstring(s): a new region holding a copy of s's bytes.
+inline int region_fromstring(lua_State* L) {
+    std::size_t n = 0;
+    const char* s = check_string(L, 1, "fromstring", n);
+    region_userdata& ud = new_region(L, n, "fromstring");
+    if (n != 0) std::memcpy(ud.bytes().data(), s, n);
+    return 1;
+}
+
+/// memreg.isregion(v): true for a region (valid or not), false for anything else.
+inline int region_isregion(lua_State* L) {
+    lua_pushboolean(L, to_userdata(L, 1) != nullptr);
+    return 1;
+}
+
+inline int region_len(lua_State* L) {
+    push_size(L, check_userdata(L, 1, "len").size);
+    return 1;
+}
+
+/// r:free(): gives the memory back now (the owner; sub-regions only stop being
+/// usable). Every view of freed memory becomes invalid. Idempotent.
+inline int region_free(lua_State* L) {
+    region_userdata& ud = check_any_userdata(L, 1, "free");
+    if (ud.owner && ud.valid()) ud.memory->release();
+    ud.freed = true;
+    return 0;
+}
+
+inline int region_valid(lua_State* L) {
+    lua_pushboolean(L, check_any_userdata(L, 1, "valid").valid());
+    return 1;
+}
+
+/// r:resize(n) -> r, or nil and a message when the allocator has no room (r is then
+/// unchanged). The memory may move: sub-regions become invalid. New bytes are zero.
+inline int region_resize(lua_State* L) {
+    constexpr const char* fname = "resize";
+    region_userdata& ud = check_userdata(L, 1, fname);
+    const std::size_t n = check_size(L, 2, fname);
+    if (!ud.owner)
+        throw bad_argument(memreg::detail::message(fname).arg("size", n).because(
+            "a sub-region cannot be resized (resize the region it was made from)"));
+    const char* refused = ud.memory->not_resizable();
+    if (*refused != '\0')
+        throw bad_argument(memreg::detail::message(fname).arg("size", n).because(refused));
+    const std::size_t old = ud.size;
+    if (!ud.memory->try_resize(n)) {
+        lua_pushnil(L);
+        const std::string message = memreg::detail::message(fname)
+                                        .arg("size", n)
+                                        .arg("old", old)
+                                        .because(std::string("the ") + ud.memory->kind() +
+                                                 " allocator has no room");
+        lua_pushlstring(L, message.data(), message.size());
+        return 2;
+    }
+    ud.generation = ud.memory->generation();
+    ud.size = n;
+    if (n > old) std::memset(ud.bytes().data() + old, 0, n - old);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/// r:sub(off [, len]): a region over len bytes at off (default: to the end). It keeps
+/// the memory alive, and is invalid once r's memory is freed, resized or reset.
+inline int region_sub(lua_State* L) {
+    constexpr const char* fname = "sub";
+    region_userdata& ud = check_userdata(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    if (offset > ud.size) memreg::detail::throw_outside(fname, offset, 0, ud.size);
+    const std::size_t count = opt_offset(L, 3, fname, ud.size - offset, "length");
+    check_range(fname, offset, count, ud.size);
+    push_view(L, 1, ud, offset, count);
+    return 1;
+}
+
+/// r:ptr(): the address as a light userdata, for other C bindings and LuaJIT's FFI.
+inline int region_ptr(lua_State* L) {
+    lua_pushlightuserdata(L, check_bytes(L, 1, "ptr").data());
+    return 1;
+}
+
+/// r:tostring([off [, len]]): the bytes as a Lua string.
+inline int region_tostring(lua_State* L) {
+    constexpr const char* fname = "tostring";
+    const region bytes = check_bytes(L, 1, fname);
+    const span_args s = check_span(L, 2, fname, bytes.size());
+    lua_pushlstring(L, reinterpret_cast<const char*>(bytes.data()) + s.offset, s.count);
+    return 1;
+}
+
+/// r:fill(byte [, off [, len]]): memset (the byte is taken modulo 256).
+inline int region_fill(lua_State* L) {
+    constexpr const char* fname = "fill";
+    const region bytes = check_writable(L, 1, fname);
+    const auto value = static_cast<unsigned char>(check_integer(L, 2, fname));
+    const span_args s = check_span(L, 3, fname, bytes.size());
+    if (s.count != 0) std::memset(bytes.data() + s.offset, value, s.count);
+    return 0;
+}
+
+/// r:clear([off [, len]]): zero bytes.
+inline int region_clear(lua_State* L) {
+    constexpr const char* fname = "clear";
+    const region bytes = check_writable(L, 1, fname);
+    const span_args s = check_span(L, 2, fname, bytes.size());
+    if (s.count != 0) std::memset(bytes.data() + s.offset, 0, s.count);
+    return 0;
+}
+
+/// The bytes of argument arg: a valid region or a string.
+inline const_region check_source(lua_State* L, int arg, const char* fname) {
+    if (lua_type(L, arg) == LUA_TSTRING) {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L, arg, &n);
+        return {reinterpret_cast<const std::byte*>(s), n};
+    }
+    if (to_userdata(L, arg) == nullptr) throw_type(L, arg, fname, "region or string");
+    return check_bytes(L, arg, fname);
+}
+
+/// r:copy(dst_off, src [, src_off [, len]]): memmove from a region (this one too) or
+/// a string; len defaults to the rest of src.
+inline int region_copy(lua_State* L) {
+    constexpr const char* fname = "copy";
+    const region bytes = check_writable(L, 1, fname);
+    const std::size_t dst = check_offset(L, 2, fname);
+    const const_region src = check_source(L, 3, fname);
+    const span_args s = check_span(L, 4, fname, src.size());
+    check_range(fname, dst, s.count, bytes.size());
+    if (s.count != 0) std::memmove(bytes.data() + dst, src.data() + s.offset, s.count);
+    return 0;
+}
+
+/// r:readstring(off, len): len bytes at off as a string.
+inline int region_readstring(lua_State* L) {
+    constexpr const char* fname = "readstring";
+    const region bytes = check_bytes(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    const std::size_t count = check_offset(L, 3, fname, "length");
+    check_range(fname, offset, count, bytes.size());
+    lua_pushlstring(L, reinterpret_cast<const char*>(bytes.data()) + offset, count);
+    return 1;
+}
+
+/// r:writestring(off, s [, len]): the first len bytes of s (default all) at off.
+/// Returns the offset just past them.
+inline int region_writestring(lua_State* L) {
+    constexpr const char* fname = "writestring";
+    const region bytes = check_writable(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    std::size_t n = 0;
+    const char* s = check_string(L, 3, fname, n);
+    const std::size_t count = opt_offset(L, 4, fname, n, "length");
+    if (count > n)
+        throw_argument(4, fname, "length " + std::to_string(count) +
+                                     " is longer than the string (" + std::to_string(n) + ")");
+    check_range(fname, offset, count, bytes.size());
+    if (count != 0) std::memcpy(bytes.data() + offset, s, count);
+    push_size(L, offset + count);
+    return 1;
+}
+
+/// r:writecstring(off, s): s and a terminating zero byte at off (s must not contain
+/// a zero byte). Returns the offset just past the terminator.
+inline int region_writecstring(lua_State* L) {
+    constexpr const char* fname = "writecstring";
+    const region bytes = check_writable(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    std::size_t n = 0;
+    const char* s = check_string(L, 3, fname, n);
+    if (std::memchr(s, 0, n) != nullptr)
+        throw_argument(3, fname, "string contains a zero byte");
+    check_range(fname, offset, n + 1, bytes.size());
+    std::memcpy(bytes.data() + offset, s, n);
+    bytes[offset + n] = std::byte{0};
+    push_size(L, offset + n + 1);
+    return 1;
+}
+
+/// r:cstring(off): the zero-terminated string at off (the terminator must lie
+/// inside the region: a missing one is an error, not a read past the end).
+inline int region_cstring(lua_State* L) {
+    constexpr const char* fname = "cstring";
+    const region bytes = check_bytes(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    if (offset >= bytes.size()) memreg::detail::throw_outside(fname, offset, 1, bytes.size());
+    const auto* start = reinterpret_cast<const char*>(bytes.data()) + offset;
+    const void* nul = std::memchr(start, 0, bytes.size() - offset);
+    if (nul == nullptr)
+        throw out_of_range(memreg::detail::message(fname).arg("offset", offset).because(
+            "no zero byte before the end of region of size " + std::to_string(bytes.size())));
+    lua_pushlstring(L, start, static_cast<std::size_t>(static_cast<const char*>(nul) - start));
+    return 1;
+}
+
+/// __tostring: "memreg.region(16 bytes, malloc): 0x5581..." or "memreg.region(invalid)".
+inline int region_describe(lua_State* L) {
+    region_userdata& ud = check_any_userdata(L, 1, "__tostring");
+    if (!ud.valid()) {
+        lua_pushliteral(L, "memreg.region(invalid)");
+        return 1;
+    }
+    char text[96];
+    std::snprintf(text, sizeof text, "memreg.region(%zu bytes, %s%s): %p", ud.size,
+                  ud.memory->kind(), ud.read_only ? ", read-only" : "",
+                  static_cast<void*>(ud.bytes().data()));
+    lua_pushstring(L, text);
+    return 1;
+}
+
+/// Adds the region methods to the table at `methods`, the metamethods to the
+/// region metatable and new/fromstring/isregion to the module table at `module`.
+inline void register_regions(lua_State* L, int module, int methods) {
+    static const luaL_Reg module_functions[] = {
+        {"new", protect<region_new>},
+        {"fromstring", protect<region_fromstring>},
+        {"isregion", protect<region_isregion>},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg method_functions[] = {
+        {"len", protect<region_len>},
+        {"free", protect<region_free>},
+        {"valid", protect<region_valid>},
+        {"resize", protect<region_resize>},
+        {"sub", protect<region_sub>},
+        {"ptr", protect<region_ptr>},
+        {"tostring", protect<region_tostring>},
+        {"fill", protect<region_fill>},
+        {"clear", protect<region_clear>},
+        {"copy", protect<region_copy>},
+        {"readstring", protect<region_readstring>},
+        {"writestring", protect<region_writestring>},
+        {"writecstring", protect<region_writecstring>},
+        {"cstring", protect<region_cstring>},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg metamethods[] = {
+        {"__len", protect<region_len>},
+        {"__close", protect<region_free>},
+        {"__tostring", protect<region_describe>},
+        {nullptr, nullptr},
+    };
+    set_functions(L, module, module_functions);
+    set_functions(L, methods, method_functions);
+    register_scalars(L, methods);
+    push_metatable(L);
+    set_functions(L, -1, metamethods);
+    lua_pop(L, 1);
+}
+
+}  // namespace memreg::lua::detail

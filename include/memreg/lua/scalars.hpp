@@ -1,0 +1,208 @@
+// memreg/lua/scalars.hpp — r:read_<type> and r:write_<type> for i8 … u64, f32, f64.
+//
+//   r:read_u32(off [, count] [, order])   -> count values (1 by default)
+//   r:write_u32(off, v1 [, v2, ...] [, order])  writes the values one after another
+//
+// `order` is "le"/"little"/"<", "be"/"big"/">" or "native"/"=" (the default: C's
+// layout of the machine, which is little-endian on x86 and ARM). Integers are
+// stored modulo 2^bits, like a C cast (write_u8(r, 0, 257) stores 1); 64-bit values
+// follow the policy in config.hpp. Reading several values in one call returns
+// them all, which saves a call per value in hot loops.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include "userdata.hpp"
+
+namespace memreg::lua::detail {
+
+/// At most this many values in one batched read (they all go on the Lua stack).
+inline constexpr std::size_t max_batch = 4096;
+
+enum class byte_order { native, little, big };
+
+/// Argument arg as a byte order; fallback when it is absent.
+inline byte_order check_order(lua_State* L, int arg, const char* fname) {
+    std::size_t n = 0;
+    const char* s = check_string(L, arg, fname, n);
+    const std::string text(s, n);
+    if (text == "native" || text == "=") return byte_order::native;
+    if (text == "le" || text == "little" || text == "<") return byte_order::little;
+    if (text == "be" || text == "big" || text == ">") return byte_order::big;
+    throw_argument(arg, fname, "byte order must be 'le', 'be' or 'native', got '" + text + "'");
+}
+
+template <class U>
+constexpr U byteswap(U v) noexcept {
+    if constexpr (sizeof(U) == 1) return v;
+    else if constexpr (sizeof(U) == 2) return static_cast<U>(__builtin_bswap16(v));
+    else if constexpr (sizeof(U) == 4) return static_cast<U>(__builtin_bswap32(v));
+    else return static_cast<U>(__builtin_bswap64(v));
+}
+
+template <std::size_t N> struct unsigned_of;
+template <> struct unsigned_of<1> { using type = std::uint8_t; };
+template <> struct unsigned_of<2> { using type = std::uint16_t; };
+template <> struct unsigned_of<4> { using type = std::uint32_t; };
+template <> struct unsigned_of<8> { using type = std::uint64_t; };
+
+inline bool needs_swap(byte_order order) noexcept {
+    if (order == byte_order::native) return false;
+    return (order == byte_order::little) != (std::endian::native == std::endian::little);
+}
+
+/// T from sizeof(T) bytes at p (any alignment), in the given byte order.
+template <class T>
+T load(const std::byte* p, byte_order order) noexcept {
+    using U = typename unsigned_of<sizeof(T)>::type;
+    U bits;
+    std::memcpy(&bits, p, sizeof bits);
+    if (needs_swap(order)) bits = byteswap(bits);
+    return std::bit_cast<T>(bits);
+}
+
+template <class T>
+void store(std::byte* p, T value, byte_order order) noexcept {
+    using U = typename unsigned_of<sizeof(T)>::type;
+    U bits = std::bit_cast<U>(value);
+    if (needs_swap(order)) bits = byteswap(bits);
+    std::memcpy(p, &bits, sizeof bits);
+}
+
+/// Throws out_of_range unless [offset, offset + count) lies in a region of `size`.
+inline void check_range(const char* fname, std::size_t offset, std::size_t count,
+                        std::size_t size) {
+    if (offset > size || count > size - offset)
+        memreg::detail::throw_outside(fname, offset, count, size);
+}
+
+template <class T> struct scalar_names;
+#define MEMREG_LUA_SCALAR(type, suffix)                                    \
+    template <> struct scalar_names<type> {                                \
+        static constexpr const char* read = "read_" #suffix;               \
+        static constexpr const char* write = "write_" #suffix;             \
+    };
+MEMREG_LUA_SCALAR(std::int8_t, i8)
+MEMREG_LUA_SCALAR(std::uint8_t, u8)
+MEMREG_LUA_SCALAR(std::int16_t, i16)
+MEMREG_LUA_SCALAR(std::uint16_t, u16)
+MEMREG_LUA_SCALAR(std::int32_t, i32)
+MEMREG_LUA_SCALAR(std::uint32_t, u32)
+MEMREG_LUA_SCALAR(std::int64_t, i64)
+MEMREG_LUA_SCALAR(std::uint64_t, u64)
+MEMREG_LUA_SCALAR(float, f32)
+MEMREG_LUA_SCALAR(double, f64)
+#undef MEMREG_LUA_SCALAR
+
+template <class T>
+void push_scalar(lua_State* L, T value, const char* fname) {
+    if constexpr (std::is_floating_point_v<T>) {
+        lua_pushnumber(L, static_cast<lua_Number>(value));
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+        push_int64(L, value, fname);
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        push_uint64(L, value, fname);
+    } else {
+        lua_pushinteger(L, static_cast<lua_Integer>(value));
+    }
+}
+
+template <class T>
+T check_scalar(lua_State* L, int arg, const char* fname) {
+    if constexpr (std::is_floating_point_v<T>) {
+        return static_cast<T>(check_number(L, arg, fname));
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+        return check_int64(L, arg, fname);
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        return check_uint64(L, arg, fname);
+    } else {
+        // Wraps like a C cast: the low bits of the integer.
+        return static_cast<T>(static_cast<std::uint64_t>(check_integer(L, arg, fname)));
+    }
+}
+
+/// r:read_T(off [, count] [, order])
+template <class T>
+int read_scalar(lua_State* L) {
+    constexpr const char* fname = scalar_names<T>::read;
+    const region bytes = check_bytes(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    std::size_t count = 1;
+    int next = 3;
+    if (lua_type(L, next) == LUA_TNUMBER) {
+        count = check_offset(L, next, fname, "count");
+        if (count > max_batch)
+            throw_argument(next, fname, "count " + std::to_string(count) +
+                                            " is more than the maximum of " +
+                                            std::to_string(max_batch) + " values in one read");
+        ++next;
+    }
+    const byte_order order = lua_isnoneornil(L, next) ? byte_order::native
+                                                       : check_order(L, next, fname);
+    check_range(fname, offset, count * sizeof(T), bytes.size());
+    if (!lua_checkstack(L, static_cast<int>(count) + 1))
+        throw out_of_range(memreg::detail::message(fname).arg("count", count).because(
+            "too many values for the Lua stack"));
+    const std::byte* p = bytes.data() + offset;
+    for (std::size_t i = 0; i < count; ++i, p += sizeof(T))
+        push_scalar<T>(L, load<T>(p, order), fname);
+    return static_cast<int>(count);
+}
+
+/// r:write_T(off, v1 [, v2, ...] [, order])
+template <class T>
+int write_scalar(lua_State* L) {
+    constexpr const char* fname = scalar_names<T>::write;
+    const region bytes = check_writable(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    int last = lua_gettop(L);
+    byte_order order = byte_order::native;
+    if (last >= 4 && lua_type(L, last) == LUA_TSTRING) order = check_order(L, last--, fname);
+    if (last < 3) check_scalar<T>(L, 3, fname);  // "number expected, got no value"
+    const auto count = static_cast<std::size_t>(last - 2);
+    check_range(fname, offset, count * sizeof(T), bytes.size());
+    // Check every value before writing any, so a bad one leaves the region as it was.
+    if (count == 1) {
+        store<T>(bytes.data() + offset, check_scalar<T>(L, 3, fname), order);
+        return 0;
+    }
+    for (int arg = 3; arg <= last; ++arg) check_scalar<T>(L, arg, fname);
+    std::byte* p = bytes.data() + offset;
+    for (int arg = 3; arg <= last; ++arg, p += sizeof(T)) store<T>(p, check_scalar<T>(L, arg, fname), order);
+    return 0;
+}
+
+/// Adds read_* and write_* for every scalar type to the table at `methods`.
+inline void register_scalars(lua_State* L, int methods) {
+    static const luaL_Reg functions[] = {
+        {"read_i8", protect<read_scalar<std::int8_t>>},
+        {"read_u8", protect<read_scalar<std::uint8_t>>},
+        {"read_i16", protect<read_scalar<std::int16_t>>},
+        {"read_u16", protect<read_scalar<std::uint16_t>>},
+        {"read_i32", protect<read_scalar<std::int32_t>>},
+        {"read_u32", protect<read_scalar<std::uint32_t>>},
+        {"read_i64", protect<read_scalar<std::int64_t>>},
+        {"read_u64", protect<read_scalar<std::uint64_t>>},
+        {"read_f32", protect<read_scalar<float>>},
+        {"read_f64", protect<read_scalar<double>>},
+        {"write_i8", protect<write_scalar<std::int8_t>>},
+        {"write_u8", protect<write_scalar<std::uint8_t>>},
+        {"write_i16", protect<write_scalar<std::int16_t>>},
+        {"write_u16", protect<write_scalar<std::uint16_t>>},
+        {"write_i32", protect<write_scalar<std::int32_t>>},
+        {"write_u32", protect<write_scalar<std::uint32_t>>},
+        {"write_i64", protect<write_scalar<std::int64_t>>},
+        {"write_u64", protect<write_scalar<std::uint64_t>>},
+        {"write_f32", protect<write_scalar<float>>},
+        {"write_f64", protect<write_scalar<double>>},
+        {nullptr, nullptr},
+    };
+    set_functions(L, methods, functions);
+}
+
+}  // namespace memreg::lua::detail

@@ -1,0 +1,377 @@
+// memreg/lua/userdata.hpp — a region as a Lua value.
+//
+// A region userdata is a view (offset, size) into a `block`: the memory a region and
+// all its sub-regions share. The block counts the userdata that point at it and is
+// destroyed (giving its memory back) when the last one is collected, so a sub-region
+// keeps its parent's memory alive without a Lua-level reference. Each block has a
+// generation, bumped whenever its memory is freed or moved (free, resize); a view
+// made under another generation is invalid, which is how r:free() and r:resize()
+// invalidate every sub-region at once. A block may also depend on something else
+// (an arena's reset count) through alive().
+//
+// Host-owned memory (push_region) is a block that frees nothing and anchors the
+// host's owner value in a weak-keyed registry table, so the owner lives at least as
+// long as any region over its memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "../allocator.hpp"
+#include "../region.hpp"
+#include "protect.hpp"
+
+namespace memreg::lua {
+
+/// The registry name of the region metatable (luaL_checkudata(L, i, region_metatable)
+/// works too). Its __index is the method table that register functions add to.
+inline constexpr const char* region_metatable = "memreg.region";
+
+namespace detail {
+
+/// Registry key of the weak-keyed table region userdata -> host owner value.
+inline constexpr const char* anchors_key = "memreg.anchors";
+
+/// Memory shared by a region and its sub-regions.
+class block {
+public:
+    block() = default;
+    block(const block&) = delete;
+    block& operator=(const block&) = delete;
+    virtual ~block() = default;
+
+    /// Gives the memory back (if this block owns it) and invalidates every view.
+    /// Idempotent. Derived destructors call it.
+    virtual void release() noexcept { invalidate(); }
+    /// Moves to n bytes, keeping the contents; false (and nothing changed) when the
+    /// memory cannot be resized or the allocator has no room.
+    virtual bool try_resize(std::size_t /*n*/) noexcept { return false; }
+    /// Why resize is refused, for the message ("" when it is allowed).
+    [[nodiscard]] virtual const char* not_resizable() const noexcept {
+        return "memory owned by the host cannot be resized";
+    }
+    /// Memory that something else can take away (an arena's reset) says so here.
+    [[nodiscard]] virtual bool alive() const noexcept { return !released_; }
+    /// What owns the memory, for tostring: "malloc", "heap", "arena", "file", "host".
+    [[nodiscard]] virtual const char* kind() const noexcept { return "host"; }
+    /// Writes flushed to where the memory comes from (mapped files); a no-op elsewhere.
+    virtual void flush(std::size_t /*offset*/, std::size_t /*count*/) {}
+
+    [[nodiscard]] region bytes() const noexcept { return bytes_; }
+    [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
+    [[nodiscard]] bool released() const noexcept { return released_; }
+
+    std::size_t refs = 0;  // region userdata pointing here
+
+protected:
+    explicit block(region bytes) noexcept : bytes_(bytes) {}
+    void invalidate() noexcept {
+        released_ = true;
+        bytes_ = {};
+        ++generation_;
+    }
+    void moved_to(region bytes) noexcept {
+        bytes_ = bytes;
+        ++generation_;
+    }
+    region bytes_;
+
+private:
+    std::uint64_t generation_ = 0;
+    bool released_ = false;
+
+};
+
+/// Memory the host owns: never freed by the binding.
+class host_block final : public block {
+public:
+    explicit host_block(region bytes) noexcept : block(bytes) {}
+};
+
+/// Memory from any memreg allocator that the block owns; A must outlive it (it is
+/// a stateless allocator, or a counted box that the derived class holds).
+template <allocator A>
+class owned_block : public block {
+public:
+    owned_block(A& a, region bytes, const char* kind) noexcept
+        : block(bytes), allocator_(&a), kind_(kind) {}
+    ~owned_block() override { owned_block::release(); }
+
+    void release() noexcept override {
+        if (released()) return;
+        memreg::deallocate(*allocator_, bytes_, default_alignment);
+        invalidate();
+    }
+    bool try_resize(std::size_t n) noexcept override {
+        if (released()) return false;
+        const region moved = memreg::try_reallocate(*allocator_, bytes_, n, default_alignment);
+        if (moved.empty() && n != 0) return false;
+        moved_to(moved);
+        return true;
+    }
+    [[nodiscard]] const char* not_resizable() const noexcept override { return ""; }
+    [[nodiscard]] const char* kind() const noexcept override { return kind_; }
+
+private:
+    A* allocator_;
+    const char* kind_;
+};
+
+/// The system heap behind memreg.new and memreg.fromstring.
+inline malloc_allocator system_allocator;
+using malloc_block = owned_block<malloc_allocator>;
+
+}  // namespace detail
+
+/// The Lua userdata of a region: a view of `size` bytes at `offset` into a block.
+struct region_userdata {
+    detail::block* memory = nullptr;  // null only while being built
+    std::uint64_t generation = 0;     // memory->generation() when this view was made
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    bool owner = false;      // free() gives the memory back (not a sub-region)
+    bool freed = false;      // free() or __close ran on this view
+    bool read_only = false;  // writes raise an error
+
+    [[nodiscard]] bool valid() const noexcept {
+        return !freed && memory != nullptr && memory->generation() == generation &&
+               memory->alive();
+    }
+    /// The bytes; only meaningful while valid().
+    [[nodiscard]] region bytes() const noexcept {
+        return size == 0 ? region() : region(memory->bytes().data() + offset, size);
+    }
+};
+
+namespace detail {
+
+inline void release_view(region_userdata& ud) noexcept {
+    block* memory = ud.memory;
+    ud.memory = nullptr;
+    ud.freed = true;
+    if (memory != nullptr && --memory->refs == 0) delete memory;
+}
+
+inline int region_gc(lua_State* L) {
+    auto* ud = static_cast<region_userdata*>(lua_touserdata(L, 1));
+    if (ud != nullptr) release_view(*ud);
+    return 0;
+}
+
+/// Pushes the region metatable, creating it (with __gc, __len and an empty method
+/// table as __index) the first time. Safe to call before open(): a host may push
+/// regions into a state that never loaded the module.
+inline void push_metatable(lua_State* L) {
+    if (luaL_newmetatable(L, region_metatable) == 0) return;
+    lua_pushcfunction(L, region_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_newtable(L);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, region_metatable);
+    lua_setfield(L, -2, "__metatable");  // Lua code cannot take __gc away
+}
+
+/// Pushes the method table (the metatable's __index).
+inline void push_methods(lua_State* L) {
+    push_metatable(L);
+    lua_getfield(L, -1, "__index");
+    lua_remove(L, -2);
+}
+
+/// The region userdata at idx, or nullptr if the value is something else.
+inline region_userdata* to_userdata(lua_State* L, int idx) {
+    void* p = lua_touserdata(L, idx);
+    if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return nullptr;
+    luaL_getmetatable(L, region_metatable);
+    const bool same = lua_rawequal(L, -1, -2) != 0;
+    lua_pop(L, 2);
+    return same ? static_cast<region_userdata*>(p) : nullptr;
+}
+
+inline constexpr const char* invalid_problem = "region is invalid (freed, resized or its arena reset)";
+
+/// The region userdata at argument arg, valid; throws a bad argument otherwise.
+inline region_userdata& check_userdata(lua_State* L, int arg, const char* fname) {
+    region_userdata* ud = to_userdata(L, arg);
+    if (ud == nullptr) throw_type(L, arg, fname, "region");
+    if (!ud->valid()) throw_argument(arg, fname, invalid_problem);
+    return *ud;
+}
+
+/// The region userdata at argument arg even if it is no longer valid (free, valid).
+inline region_userdata& check_any_userdata(lua_State* L, int arg, const char* fname) {
+    region_userdata* ud = to_userdata(L, arg);
+    if (ud == nullptr) throw_type(L, arg, fname, "region");
+    return *ud;
+}
+
+/// The bytes of the valid region at argument arg.
+inline region check_bytes(lua_State* L, int arg, const char* fname) {
+    return check_userdata(L, arg, fname).bytes();
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_read_only(const char* fname,
+                                                                   std::size_t size) {
+    throw bad_argument(memreg::detail::message(fname).arg("size", size).because(
+        "region is read-only"));
+}
+
+/// The bytes of the valid, writable region at argument arg.
+inline region check_writable(lua_State* L, int arg, const char* fname) {
+    region_userdata& ud = check_userdata(L, arg, fname);
+    if (ud.read_only) throw_read_only(fname, ud.size);
+    return ud.bytes();
+}
+
+/// Pushes a new region userdata with no memory yet; __gc is set, so whatever is
+/// attached to it later is freed with it. Lua errors (out of memory) can happen
+/// here, so call it before creating C++ objects that own resources.
+inline region_userdata& push_empty_userdata(lua_State* L) {
+    void* p = lua_newuserdata(L, sizeof(region_userdata));
+    auto* ud = new (p) region_userdata{};
+    push_metatable(L);
+    lua_setmetatable(L, -2);
+    return *ud;
+}
+
+/// Points ud at `memory` as the owner view (the whole block).
+inline void attach(region_userdata& ud, block* memory, bool owner, bool read_only) noexcept {
+    ++memory->refs;
+    ud.memory = memory;
+    ud.generation = memory->generation();
+    ud.offset = 0;
+    ud.size = memory->bytes().size();
+    ud.owner = owner;
+    ud.read_only = read_only;
+}
+
+/// Attaches a block made by make() (which may throw) to a fresh userdata on the
+/// stack, without leaking it if anything fails.
+template <class Make>
+region_userdata& push_block(lua_State* L, Make make, bool owner = true, bool read_only = false) {
+    region_userdata& ud = push_empty_userdata(L);
+    attach(ud, make(), owner, read_only);
+    return ud;
+}
+
+/// Pushes a new zero-filled region of n bytes from the system heap; throws
+/// allocation_failure when it cannot be had.
+inline region_userdata& new_region(lua_State* L, std::size_t n, const char* fname = "new") {
+    return push_block(L, [&]() -> block* {
+        const region bytes = n == 0 ? region() : system_allocator.try_allocate(n, default_alignment);
+        if (n != 0 && bytes.empty())
+            throw allocation_failure(memreg::detail::message(fname).arg("size", n).because(
+                "not enough memory"));
+        if (n != 0) std::memset(bytes.data(), 0, n);
+        try {
+            return new malloc_block(system_allocator, bytes, "malloc");
+        } catch (...) {
+            memreg::deallocate(system_allocator, bytes);
+            throw;
+        }
+    });
+}
+
+/// Pushes a view of `size` bytes at `offset` into parent's memory (a sub-region).
+/// The caller has checked the range. Host anchors are shared with the parent.
+inline region_userdata& push_view(lua_State* L, int parent_idx, const region_userdata& parent,
+                                  std::size_t offset, std::size_t size) {
+    parent_idx = absolute(L, parent_idx);
+    region_userdata& ud = push_empty_userdata(L);
+    ++parent.memory->refs;
+    ud.memory = parent.memory;
+    ud.generation = parent.generation;
+    ud.offset = parent.offset + offset;
+    ud.size = size;
+    ud.read_only = parent.read_only;
+    // Keep the host's owner value alive for the sub-region too.
+    lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
+    if (lua_istable(L, -1)) {
+        lua_pushvalue(L, parent_idx);
+        lua_rawget(L, -2);
+        if (!lua_isnil(L, -1)) {
+            lua_pushvalue(L, -3);  // the new userdata
+            lua_insert(L, -2);
+            lua_rawset(L, -3);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    return ud;
+}
+
+/// anchors[value at ud_idx] = value at owner_idx (weak keys: the owner lives as long
+/// as the region does).
+inline void anchor(lua_State* L, int ud_idx, int owner_idx) {
+    ud_idx = absolute(L, ud_idx);
+    owner_idx = absolute(L, owner_idx);
+    lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_newtable(L);
+        lua_pushstring(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, anchors_key);
+    }
+    lua_pushvalue(L, ud_idx);
+    lua_pushvalue(L, owner_idx);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+}  // namespace detail
+
+// ---- The host API: plain Lua C API style (raises Lua errors, never throws) ----
+
+/// The region userdata at idx, or nullptr if the value is not a memreg region
+/// (valid or not).
+inline region_userdata* to_userdata(lua_State* L, int idx) { return detail::to_userdata(L, idx); }
+
+/// The bytes of the memreg region (or memreg.buffer) at idx, or an empty region if
+/// the value is not one or is no longer valid.
+inline region to_region(lua_State* L, int idx) {
+    region_userdata* ud = detail::to_userdata(L, idx);
+    return ud != nullptr && ud->valid() ? ud->bytes() : region();
+}
+
+/// The bytes of the valid memreg region at argument idx of the running C function;
+/// raises a Lua error like luaL_checkudata's otherwise. Call it before creating C++
+/// objects with destructors (a Lua error skips them).
+inline region check_region(lua_State* L, int idx) {
+    region_userdata* ud = detail::to_userdata(L, idx);
+    if (ud == nullptr) {
+        lua_pushfstring(L, "region expected, got %s", luaL_typename(L, idx));
+        luaL_argerror(L, idx, lua_tostring(L, -1));
+    }
+    if (!ud->valid()) luaL_argerror(L, idx, detail::invalid_problem);
+    return ud->bytes();
+}
+
+/// Pushes a region over memory the host owns. If owner_index is not 0, the value
+/// there (a userdata or table holding the memory) is kept alive as long as the
+/// region or any sub-region of it is. The region never frees the memory; r:free()
+/// only invalidates it. Raises a Lua error only when Lua itself is out of memory.
+inline void push_region(lua_State* L, region bytes, int owner_index = 0) {
+    if (owner_index != 0) owner_index = detail::absolute(L, owner_index);
+    region_userdata& ud = detail::push_empty_userdata(L);
+    auto* memory = new (std::nothrow) detail::host_block(bytes);
+    if (memory == nullptr) luaL_error(L, "push_region: not enough memory");
+    detail::attach(ud, memory, true, false);
+    if (owner_index != 0) detail::anchor(L, -1, owner_index);
+}
+
+/// Pushes a read-only region over host memory (writes from Lua raise an error).
+inline void push_region(lua_State* L, const_region bytes, int owner_index = 0) {
+    push_region(L, region(const_cast<std::byte*>(bytes.data()), bytes.size()), owner_index);
+    detail::to_userdata(L, -1)->read_only = true;
+}
+
+}  // namespace memreg::lua
