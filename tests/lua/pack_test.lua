@@ -1,0 +1,146 @@
+-- r:pack / r:unpack / memreg.packsize: string.pack's format language on every Lua
+-- version, checked against Lua 5.4's bytes (hard-coded, and string.pack itself
+-- where this Lua has it).
+local t = require "harness"
+local memreg = require "memreg"
+local unpack = unpack or table.unpack
+
+local function hex(s)
+    return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
+-- format, values, the bytes lua5.4's string.pack gives
+local cases = {
+    {"<i3 b >I2 h", {-5, 7, 513, -2}, "fbffff070201fffe"},
+    {"!4 b i4 Xi8 d", {1, 2, 1.5}, "0100000002000000000000000000f83f"},
+    {"s1 z c5 x", {"ab", "cd", "ef"}, "026162636400656600000000"},
+    {"<i16 >I9 j", {-2, 258, -1}, "feffffffffffffffffffffffffffffff000000000000000102ffffffffffffffff"},
+    {"<f", {1e300}, "0000807f"},
+    {"!8 b Xd", {1}, "0100000000000000"},
+    {"<I4 I2 B", {4294967295, 65535, 255}, "ffffffffffffff"},
+    {">d <f", {-0.25, 3.5}, "bfd000000000000000006040"},
+}
+
+t.test("pack writes Lua 5.4's bytes and returns the offset after them", function()
+    for _, c in ipairs(cases) do
+        local r = memreg.new(64)
+        local n = r:pack(0, c[1], unpack(c[2]))
+        t.eq(hex(r:tostring(0, n)), c[3], c[1])
+        if string.pack then
+            t.eq(hex(string.pack(c[1], unpack(c[2]))), c[3], "string.pack " .. c[1])
+        end
+    end
+end)
+
+t.test("unpack reads back what pack wrote, then the next offset", function()
+    local r = memreg.new(64)
+    local fmt = "<!8 b i2 d f s2 z c3"
+    local n = r:pack(1, fmt, -1, -300, 2.25, 0.5, "hey", "zz", "ab")
+    local a, b, d, f, s, z, c, next = r:unpack(1, fmt)
+    t.eq(a, -1); t.eq(b, -300); t.eq(d, 2.25); t.eq(f, 0.5)
+    t.eq(s, "hey"); t.eq(z, "zz"); t.eq(c, "ab\0"); t.eq(next, n)
+    -- alignment counts from the start of the region: i2 after b at 1 sits at 2
+    t.eq(r:read_i16(2), -300)
+end)
+
+t.test("unpack of nothing returns just the offset", function()
+    local r = memreg.new(4)
+    t.eq(select("#", r:unpack(3, "")), 1)
+    t.eq(r:unpack(4, ""), 4)
+end)
+
+t.test("pack and unpack agree with string.pack on a mixed record", function()
+    if not string.pack then return end  -- 5.1, 5.2, LuaJIT: only the fixed bytes above
+    local fmt = ">I2 i8 s4 n z"
+    local s = string.pack(fmt, 1000, -123456789012, "payload", 0.1, "end")
+    local r = memreg.fromstring(s)
+    local a, b, c, d, e, next = r:unpack(0, fmt)
+    local a2, b2, c2, d2, e2, next2 = string.unpack(fmt, s)
+    t.eq(a, a2); t.eq(b, b2); t.eq(c, c2); t.eq(d, d2); t.eq(e, e2); t.eq(next, next2 - 1)
+    local w = memreg.new(#s)
+    t.eq(w:pack(0, fmt, 1000, -123456789012, "payload", 0.1, "end"), #s)
+    t.eq(w:tostring(), s)
+end)
+
+t.test("packsize is string.packsize", function()
+    t.eq(memreg.packsize("!8 b d"), 16)
+    t.eq(memreg.packsize("i3 c10 x"), 14)
+    t.raises("bad argument #1 to 'packsize' (variable-length format)", memreg.packsize, "i4 s")
+    t.raises("bad argument #1 to 'packsize' (invalid format option 'y')", memreg.packsize, "y")
+end)
+
+t.test("format errors carry Lua 5.4's messages and name the function", function()
+    local r = memreg.new(32)
+    t.raises("bad argument #3 to 'pack' (invalid format option 'y')", r.pack, r, 0, "y")
+    t.raises("bad argument #3 to 'pack' (integral size (17) out of limits [1,16])", r.pack, r, 0, "i17")
+    t.raises("bad argument #3 to 'pack' (missing size for format option 'c')", r.pack, r, 0, "c")
+    t.raises("bad argument #3 to 'pack' (invalid next option for option 'X')", r.pack, r, 0, "X")
+    t.raises("bad argument #3 to 'unpack' (format asks for alignment not power of 2)",
+             r.unpack, r, 0, "!3 i4")
+    t.raises("bad argument #3 to 'pack' (string expected, got no value)", r.pack, r, 0)
+    t.raises("bad argument #3 to 'unpack' (string expected, got table)", r.unpack, r, 0, {})
+end)
+
+t.test("value errors name the value's argument", function()
+    local r = memreg.new(32)
+    t.raises("bad argument #5 to 'pack' (integer overflow)", r.pack, r, 0, "i4 b", 1, 200)
+    t.raises("bad argument #4 to 'pack' (unsigned overflow)", r.pack, r, 0, "B", -1)
+    t.raises("bad argument #4 to 'pack' (string longer than given size)", r.pack, r, 0, "c2", "abc")
+    t.raises("bad argument #4 to 'pack' (string length does not fit in given size)",
+             r.pack, r, 0, "s1", string.rep("x", 256))
+    t.raises("bad argument #4 to 'pack' (string contains zeros)", r.pack, r, 0, "z", "a\0b")
+    t.raises("bad argument #4 to 'pack' (number expected, got no value)", r.pack, r, 0, "d")
+    t.raises("bad argument #4 to 'pack' (number has no integer representation", r.pack, r, 0, "i4", 1.5)
+    t.raises("bad argument #4 to 'pack' (string expected, got table)", r.pack, r, 0, "z", {})
+end)
+
+t.test("a failed pack writes nothing", function()
+    local r = memreg.fromstring("........")
+    t.raises("integer overflow", r.pack, r, 0, "b b", 1, 1000)
+    t.raises("pack(offset=6, count=4): outside region of size 8", r.pack, r, 2, "i4 i4", 1, 2)
+    t.eq(r:tostring(), "........")
+end)
+
+t.test("offsets and data outside the region are refused", function()
+    local r = memreg.new(16)
+    t.raises("unpack(offset=13, count=4): outside region of size 16", r.unpack, r, 13, "i4")
+    t.raises("unpack(offset=17, count=0): outside region of size 16", r.unpack, r, 17, "")
+    t.raises("pack(offset=2147483648, count=0): outside region of size 16", r.pack, r, 2^31, "b", 1)
+    t.raises("offset must not be negative, got -1", r.pack, r, -1, "b", 1)
+    t.raises("offset must not be negative, got -2147483649", r.unpack, r, -2^31 - 1, "b")
+    t.raises("bad argument #2 to 'unpack' (number has no integer representation", r.unpack, r, 0/0, "b")
+    t.raises("bad argument #2 to 'unpack' (number has no integer representation", r.unpack, r, 1/0, "b")
+    t.raises("unfinished string for format 'z'", r.unpack, memreg.fromstring("abc"), 0, "z")
+    r:write_u8(0, 200)
+    t.raises("unpack(offset=1, count=200): outside region of size 16", r.unpack, r, 0, "s1")
+end)
+
+t.test("freed regions and non-regions are refused", function()
+    local r = memreg.new(8)
+    r:free()
+    t.raises("bad argument #1 to 'pack' (region is invalid (freed, resized or its arena reset))",
+             r.pack, r, 0, "b", 1)
+    t.raises("bad argument #1 to 'unpack' (region expected, got string)", memreg.new(1).unpack, "x", 0, "b")
+end)
+
+t.test("64-bit values follow the binding's policy", function()
+    local r = memreg.new(16)
+    r:fill(255)
+    t.eq(r:unpack(0, "j"), -1)
+    t.eq(r:unpack(0, "J"), -1)  -- the same bits, as string.unpack("J") gives
+    r:pack(0, "<j", 2^53)
+    t.eq(r:unpack(0, "<j"), 2^53)
+    if t.int64 then
+        r:pack(0, "<I8", 2^62)
+        t.eq(r:unpack(0, "<I8"), 2^62)
+        t.eq(math.type(r:unpack(0, "<i4")), "integer")
+    else
+        -- not exact in a double: an error, never a rounded number
+        r:pack(0, "<I8", 2^53)
+        r:write_u8(0, 1)  -- 2^53 + 1
+        t.raises("cannot be represented exactly", r.unpack, r, 0, "<I8")
+        t.raises("is not exact in this Lua's numbers", r.pack, r, 0, "j", 2^60)
+    end
+end)
+
+t.done()
