@@ -1,0 +1,377 @@
+// memreg/lua/buffer.hpp — memreg.buffer: Luau's `buffer` library on PUC Lua and LuaJIT.
+//
+// Same functions, argument order, defaults and error messages as Luau's lbuflib:
+// create, fromstring, tostring, len, readi8 … readf64, writei8 … writef64,
+// readstring, writestring, copy, fill, readbits, writebits. Offsets are 0-based,
+// data is little-endian, created buffers are zero-filled and at most 1 GiB, integer
+// writes wrap (writeu8(b, 0, 257) stores 1), copy is a memmove. Luau converts
+// numbers to C int with a plain cast; here the conversion is defined: a value
+// outside int's range (including NaN and +-inf) becomes INT_MIN, which every
+// bounds check refuses, so the outcome is Luau's "buffer access out of bounds".
+//
+// A buffer IS a memreg region (the same userdata): buffer functions take any
+// region, and a buffer has every region method. Freed or read-only regions are
+// refused with memreg's messages. Differences from Luau, both because PUC Lua has
+// integers: the integer reads return integers on Lua 5.3+ (floats in Luau), and
+// a Lua 5.3+ integer value is wrapped from its exact 64 bits.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "pack.hpp"
+#include "protect.hpp"
+#include "userdata.hpp"
+
+namespace memreg::lua {
+
+/// The size limit of buffer.create and buffer.fromstring (Luau's MAX_BUFFER_SIZE).
+inline constexpr std::size_t max_buffer_size = std::size_t{1} << 30;
+
+namespace detail::luau {
+
+inline constexpr const char* out_of_bounds = "buffer access out of bounds";
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void fail(const char* message) {
+    throw out_of_range(message);
+}
+
+/// Luau's luaL_argerror wording: "invalid argument #2 to 'readu8' (size)".
+[[noreturn, gnu::cold, gnu::noinline]] inline void argument(int arg, const char* fname,
+                                                            const std::string& problem) {
+    throw argument_error("invalid argument #" + std::to_string(arg) + " to '" + fname + "' (" +
+                         problem + ")");
+}
+
+/// Luau's luaL_typeerror wording, "missing argument" when there is no value at all.
+[[noreturn, gnu::cold, gnu::noinline]] inline void type(lua_State* L, int arg, const char* fname,
+                                                        const char* expected) {
+    if (lua_type(L, arg) == LUA_TNONE)
+        throw argument_error("missing argument #" + std::to_string(arg) + " to '" + fname +
+                             "' (" + expected + " expected)");
+    argument(arg, fname, std::string(expected) + " expected, got " + luaL_typename(L, arg));
+}
+
+/// The region at arg, valid (and writable when asked).
+inline region buffer(lua_State* L, int arg, const char* fname, bool write = false) {
+    region_userdata* ud = to_userdata(L, arg);
+    if (ud == nullptr) type(L, arg, fname, "buffer");
+    if (!ud->valid()) argument(arg, fname, invalid_problem);
+    if (write && ud->read_only) throw_read_only(fname, ud->size);
+    return ud->bytes();
+}
+
+/// A number argument as Luau reads it (numbers and numeric strings).
+inline double number(lua_State* L, int arg, const char* fname) {
+    if (lua_isnumber(L, arg) == 0) type(L, arg, fname, "number");
+    return static_cast<double>(lua_tonumber(L, arg));
+}
+
+/// Luau's luaL_checkinteger: the number cast to int; out of int's range -> INT_MIN.
+inline std::int32_t integer(lua_State* L, int arg, const char* fname) {
+#if MEMREG_LUA_INT64
+    if (lua_isinteger(L, arg)) {
+        const lua_Integer i = lua_tointeger(L, arg);
+        return i < std::numeric_limits<std::int32_t>::min() ||
+                       i > std::numeric_limits<std::int32_t>::max()
+                   ? std::numeric_limits<std::int32_t>::min()
+                   : static_cast<std::int32_t>(i);
+    }
+#endif
+    const double d = number(L, arg, fname);
+    if (!(d > -2147483649.0 && d < 2147483648.0)) return std::numeric_limits<std::int32_t>::min();
+    return static_cast<std::int32_t>(d);
+}
+
+inline std::int32_t opt_integer(lua_State* L, int arg, const char* fname, std::int32_t fallback) {
+    return lua_isnoneornil(L, arg) ? fallback : integer(L, arg, fname);
+}
+
+/// Luau's luaL_checkunsigned: the low 32 bits of the number's integer part (values
+/// beyond 64 bits, NaN and inf give 0, as the cast does on x86-64).
+inline std::uint32_t unsigned_value(lua_State* L, int arg, const char* fname) {
+#if MEMREG_LUA_INT64
+    if (lua_isinteger(L, arg)) return static_cast<std::uint32_t>(lua_tointeger(L, arg));
+#endif
+    const double d = number(L, arg, fname);
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(static_cast<std::int64_t>(d)));
+}
+
+/// Luau's isoutofbounds with offsets that are never negative: the access of `count`
+/// bytes at `offset` must end inside `size`.
+inline void check_bounds(std::int64_t offset, std::uint64_t count, std::size_t size) {
+    if (offset < 0 || static_cast<std::uint64_t>(offset) + count > size) fail(out_of_bounds);
+}
+
+/// Pushes a new zero-filled buffer of n bytes.
+inline region_userdata& new_buffer(lua_State* L, std::size_t n, const char* fname) {
+    if (n > max_buffer_size) fail("memory allocation error: block too big");
+    return new_region(L, n, fname);
+}
+
+inline int create(lua_State* L) {
+    const std::int32_t size = integer(L, 1, "create");
+    if (size < 0) argument(1, "create", "size");
+    new_buffer(L, static_cast<std::size_t>(size), "create");
+    return 1;
+}
+
+/// A string argument, numbers converted as luaL_checklstring does.
+inline const char* string(lua_State* L, int arg, const char* fname, std::size_t& n) {
+    const int t = lua_type(L, arg);
+    if (t != LUA_TSTRING && t != LUA_TNUMBER) type(L, arg, fname, "string");
+    return lua_tolstring(L, arg, &n);
+}
+
+inline int fromstring(lua_State* L) {
+    std::size_t n = 0;
+    const char* s = string(L, 1, "fromstring", n);
+    region_userdata& ud = new_buffer(L, n, "fromstring");
+    if (n != 0) std::memcpy(ud.bytes().data(), s, n);
+    return 1;
+}
+
+inline int tostring(lua_State* L) {
+    const region b = buffer(L, 1, "tostring");
+    lua_pushlstring(L, reinterpret_cast<const char*>(b.data()), b.size());
+    return 1;
+}
+
+inline int len(lua_State* L) {
+    push_size(L, buffer(L, 1, "len").size());
+    return 1;
+}
+
+template <class T> struct names;
+#define MEMREG_LUAU_NAMES(type, suffix)                        \
+    template <> struct names<type> {                           \
+        static constexpr const char* read = "read" #suffix;    \
+        static constexpr const char* write = "write" #suffix;  \
+    };
+MEMREG_LUAU_NAMES(std::int8_t, i8)
+MEMREG_LUAU_NAMES(std::uint8_t, u8)
+MEMREG_LUAU_NAMES(std::int16_t, i16)
+MEMREG_LUAU_NAMES(std::uint16_t, u16)
+MEMREG_LUAU_NAMES(std::int32_t, i32)
+MEMREG_LUAU_NAMES(std::uint32_t, u32)
+MEMREG_LUAU_NAMES(float, f32)
+MEMREG_LUAU_NAMES(double, f64)
+#undef MEMREG_LUAU_NAMES
+
+/// The value's bytes in little-endian order at p.
+template <class T>
+T load_le(const std::byte* p) noexcept {
+    return memreg::lua::detail::load_float<T>(p, true);
+}
+template <class T>
+void store_le(std::byte* p, T v) noexcept {
+    memreg::lua::detail::store_float<T>(p, v, true);
+}
+
+template <class T>
+int read(lua_State* L) {
+    constexpr const char* fname = names<T>::read;
+    const region b = buffer(L, 1, fname);
+    const std::int32_t offset = integer(L, 2, fname);
+    check_bounds(offset, sizeof(T), b.size());
+    const T v = load_le<T>(b.data() + offset);
+    if constexpr (std::is_floating_point_v<T>)
+        lua_pushnumber(L, static_cast<lua_Number>(v));
+    else
+        push_int64(L, v, fname);
+    return 1;
+}
+
+template <class T>
+int write(lua_State* L) {
+    constexpr const char* fname = names<T>::write;
+    const region b = buffer(L, 1, fname, true);
+    const std::int32_t offset = integer(L, 2, fname);
+    T v{};
+    if constexpr (std::is_same_v<T, float>)
+        v = to_float(number(L, 3, fname));
+    else if constexpr (std::is_same_v<T, double>)
+        v = number(L, 3, fname);
+    else
+        v = static_cast<T>(unsigned_value(L, 3, fname));  // wraps, like Luau's T(value)
+    check_bounds(offset, sizeof(T), b.size());
+    store_le<T>(b.data() + offset, v);
+    return 0;
+}
+
+inline int readstring(lua_State* L) {
+    constexpr const char* fname = "readstring";
+    const region b = buffer(L, 1, fname);
+    const std::int32_t offset = integer(L, 2, fname);
+    const std::int32_t size = integer(L, 3, fname);
+    if (size < 0) argument(3, fname, "size");
+    check_bounds(offset, static_cast<std::uint64_t>(size), b.size());
+    lua_pushlstring(L, reinterpret_cast<const char*>(b.data() + offset),
+                    static_cast<std::size_t>(size));
+    return 1;
+}
+
+inline int writestring(lua_State* L) {
+    constexpr const char* fname = "writestring";
+    const region b = buffer(L, 1, fname, true);
+    const std::int32_t offset = integer(L, 2, fname);
+    std::size_t n = 0;
+    const char* s = string(L, 3, fname, n);
+    const std::int32_t count = opt_integer(
+        L, 4, fname,
+        n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())
+            ? std::numeric_limits<std::int32_t>::min()
+            : static_cast<std::int32_t>(n));
+    if (count < 0) argument(4, fname, "count");
+    if (static_cast<std::size_t>(count) > n) fail("string length overflow");
+    check_bounds(offset, static_cast<std::uint64_t>(count), b.size());
+    if (count != 0) std::memcpy(b.data() + offset, s, static_cast<std::size_t>(count));
+    return 0;
+}
+
+/// int(len) - offset as Luau computes it: 32-bit arithmetic that wraps.
+inline std::int32_t rest(std::size_t size, std::int32_t offset) noexcept {
+    const auto len = static_cast<std::uint32_t>(size);
+    return static_cast<std::int32_t>(len - static_cast<std::uint32_t>(offset));
+}
+
+inline int copy(lua_State* L) {
+    constexpr const char* fname = "copy";
+    const region target = buffer(L, 1, fname, true);
+    const std::int32_t toffset = integer(L, 2, fname);
+    const region source = buffer(L, 3, fname);
+    const std::int32_t soffset = opt_integer(L, 4, fname, 0);
+    const std::int32_t size = opt_integer(L, 5, fname, rest(source.size(), soffset));
+    if (size < 0) fail(out_of_bounds);
+    check_bounds(soffset, static_cast<std::uint64_t>(size), source.size());
+    check_bounds(toffset, static_cast<std::uint64_t>(size), target.size());
+    if (size != 0)
+        std::memmove(target.data() + toffset, source.data() + soffset,
+                     static_cast<std::size_t>(size));
+    return 0;
+}
+
+inline int fill(lua_State* L) {
+    constexpr const char* fname = "fill";
+    const region b = buffer(L, 1, fname, true);
+    const std::int32_t offset = integer(L, 2, fname);
+    const std::uint32_t value = unsigned_value(L, 3, fname);
+    const std::int32_t size = opt_integer(L, 4, fname, rest(b.size(), offset));
+    if (size < 0) fail(out_of_bounds);
+    check_bounds(offset, static_cast<std::uint64_t>(size), b.size());
+    if (size != 0) std::memset(b.data() + offset, static_cast<int>(value & 0xff),
+                               static_cast<std::size_t>(size));
+    return 0;
+}
+
+/// Luau's (int64_t)luaL_checknumber: out of int64's range (or NaN) -> INT64_MIN.
+inline std::int64_t bit_offset(lua_State* L, int arg, const char* fname) {
+#if MEMREG_LUA_INT64
+    if (lua_isinteger(L, arg)) return static_cast<std::int64_t>(lua_tointeger(L, arg));
+#endif
+    const double d = number(L, arg, fname);
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(d);
+}
+
+/// The bytes [first, last) that hold bits [bitoffset, bitoffset + bitcount), after
+/// Luau's checks.
+struct bit_span {
+    std::size_t first;
+    std::size_t bytes;
+    unsigned shift;
+};
+inline bit_span check_bits(std::int64_t bitoffset, std::int32_t bitcount, std::size_t size) {
+    if (bitoffset < 0) fail(out_of_bounds);
+    if (static_cast<std::uint32_t>(bitcount) > 32) fail("bit count is out of range of [0; 32]");
+    const auto end = static_cast<std::uint64_t>(bitoffset) + static_cast<std::uint64_t>(bitcount);
+    if (end > static_cast<std::uint64_t>(size) * 8) fail(out_of_bounds);
+    const auto first = static_cast<std::size_t>(bitoffset / 8);
+    return {first, static_cast<std::size_t>((end + 7) / 8) - first,
+            static_cast<unsigned>(bitoffset & 7)};
+}
+
+inline std::uint64_t gather(const std::byte* p, std::size_t n) noexcept {
+    std::uint64_t v = 0;
+    for (std::size_t i = n; i-- > 0;) v = (v << 8) | std::to_integer<std::uint64_t>(p[i]);
+    return v;
+}
+
+inline int readbits(lua_State* L) {
+    constexpr const char* fname = "readbits";
+    const region b = buffer(L, 1, fname);
+    const std::int64_t bitoffset = bit_offset(L, 2, fname);
+    const std::int32_t bitcount = integer(L, 3, fname);
+    const bit_span s = check_bits(bitoffset, bitcount, b.size());
+    const std::uint64_t data = gather(b.data() + s.first, s.bytes);
+    const std::uint64_t mask = (std::uint64_t{1} << bitcount) - 1;
+    push_int64(L, static_cast<std::int64_t>((data >> s.shift) & mask), fname);
+    return 1;
+}
+
+inline int writebits(lua_State* L) {
+    constexpr const char* fname = "writebits";
+    const region b = buffer(L, 1, fname, true);
+    const std::int64_t bitoffset = bit_offset(L, 2, fname);
+    const std::int32_t bitcount = integer(L, 3, fname);
+    const std::uint32_t value = unsigned_value(L, 4, fname);
+    const bit_span s = check_bits(bitoffset, bitcount, b.size());
+    std::uint64_t data = gather(b.data() + s.first, s.bytes);
+    const std::uint64_t mask = ((std::uint64_t{1} << bitcount) - 1) << s.shift;
+    data = (data & ~mask) | ((std::uint64_t{value} << s.shift) & mask);
+    for (std::size_t i = 0; i < s.bytes; ++i, data >>= 8)
+        b.data()[s.first + i] = static_cast<std::byte>(data & 0xff);
+    return 0;
+}
+
+}  // namespace detail::luau
+
+namespace detail {
+
+/// Creates memreg.buffer in the module table at `module`.
+inline void register_buffer(lua_State* L, int module) {
+    module = absolute(L, module);
+    namespace b = luau;
+    static const luaL_Reg functions[] = {
+        {"create", protect<b::create>},
+        {"fromstring", protect<b::fromstring>},
+        {"tostring", protect<b::tostring>},
+        {"len", protect<b::len>},
+        {"readi8", protect<b::read<std::int8_t>>},
+        {"readu8", protect<b::read<std::uint8_t>>},
+        {"readi16", protect<b::read<std::int16_t>>},
+        {"readu16", protect<b::read<std::uint16_t>>},
+        {"readi32", protect<b::read<std::int32_t>>},
+        {"readu32", protect<b::read<std::uint32_t>>},
+        {"readf32", protect<b::read<float>>},
+        {"readf64", protect<b::read<double>>},
+        {"writei8", protect<b::write<std::int8_t>>},
+        {"writeu8", protect<b::write<std::uint8_t>>},
+        {"writei16", protect<b::write<std::int16_t>>},
+        {"writeu16", protect<b::write<std::uint16_t>>},
+        {"writei32", protect<b::write<std::int32_t>>},
+        {"writeu32", protect<b::write<std::uint32_t>>},
+        {"writef32", protect<b::write<float>>},
+        {"writef64", protect<b::write<double>>},
+        {"readstring", protect<b::readstring>},
+        {"writestring", protect<b::writestring>},
+        {"copy", protect<b::copy>},
+        {"fill", protect<b::fill>},
+        {"readbits", protect<b::readbits>},
+        {"writebits", protect<b::writebits>},
+        {nullptr, nullptr},
+    };
+    lua_newtable(L);
+    set_functions(L, -1, functions);
+    lua_setfield(L, module, "buffer");
+}
+
+}  // namespace detail
+}  // namespace memreg::lua
