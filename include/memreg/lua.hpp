@@ -17,6 +17,8 @@
 #include "lua/state.hpp"
 
 // ---- lua-ext headers (pack, buffer, struct) go here ----
+#include "lua/pack_methods.hpp"
+#include "lua/buffer.hpp"
 // ---- end of lua-ext headers ----
 
 namespace memreg::lua {
@@ -36,6 +38,8 @@ inline int open(lua_State* L) {
     //      detail::register_pack(L, methods);
     //      detail::register_buffer(L, module);
     //      detail::register_struct(L, module, methods);
+    detail::register_pack(L, module, methods);
+    detail::register_buffer(L, module);
     // ---- end of lua-ext registration calls ----
 
     lua_pushliteral(L, "memreg 0.1 (" LUA_VERSION ")");
