@@ -1,0 +1,189 @@
+#include <memreg/shared.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include <boost/interprocess/sync/interprocess_mutex.hpp>
+#include <boost/interprocess/sync/scoped_lock.hpp>
+
+#include "support.hpp"
+
+using memreg::access;
+using memreg::shared_region;
+using memreg::shared_remover;
+using memreg_test::as_string;
+
+namespace {
+
+/// A shared-memory name no other test run uses.
+std::string unique_name(const char* what) {
+    static std::atomic<int> counter{0};
+    return "memreg-test-" + std::to_string(::getpid()) + "-" + what + "-" + std::to_string(counter++);
+}
+
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const memreg::file_error& e) {
+        return e.what();
+    }
+    return "no file_error";
+}
+
+}  // namespace
+
+TEST_CASE("a shared_region is the same bytes under every mapping of its name", "[shared]") {
+    shared_remover remover(unique_name("same"));
+    shared_region a = shared_region::create(remover.name(), 4096);
+    CHECK(a.size() == 4096);
+    CHECK(a.mode() == access::read_write);
+    CHECK(std::all_of(a.region().begin(), a.region().end(), [](std::byte b) { return b == std::byte{0}; }));
+    std::memcpy(a.region().data(), "shared", 6);
+
+    shared_region b = shared_region::open(remover.name());
+    CHECK(b.size() == 4096);
+    CHECK(as_string(b.const_region().first(6)) == "shared");
+    std::memcpy(b.region().data() + 100, "back", 4);
+    CHECK(as_string(a.const_region().subregion(100, 4)) == "back");
+}
+
+TEST_CASE("read_only and copy_on_write mappings of a shared_region", "[shared]") {
+    shared_remover remover(unique_name("modes"));
+    shared_region writer = shared_region::create(remover.name(), 64);
+    std::memcpy(writer.region().data(), "original", 8);
+
+    shared_region reader = shared_region::open(remover.name(), access::read_only);
+    CHECK(as_string(reader.const_region().first(8)) == "original");
+    CHECK_THROWS_MATCHES(reader.region(), memreg::bad_argument,
+                         Catch::Message("region(name=" + remover.name() +
+                                        "): the shared memory is mapped read_only; use const_region()"));
+
+    shared_region mine = shared_region::open(remover.name(), access::copy_on_write);
+    std::memcpy(mine.region().data(), "PRIVATE!", 8);
+    CHECK(as_string(mine.const_region().first(8)) == "PRIVATE!");
+    CHECK(as_string(writer.const_region().first(8)) == "original");
+    CHECK(as_string(reader.const_region().first(8)) == "original");
+}
+
+TEST_CASE("open_or_create creates once, then opens, and grows a smaller object", "[shared]") {
+    shared_remover remover(unique_name("ooc"));
+    shared_region first = shared_region::open_or_create(remover.name(), 100);
+    CHECK(first.size() == 100);
+    first.region()[0] = std::byte{42};
+    shared_region second = shared_region::open_or_create(remover.name(), 100);
+    CHECK(second.const_region()[0] == std::byte{42});
+    shared_region bigger = shared_region::open_or_create(remover.name(), 10000);
+    CHECK(bigger.size() == 10000);
+    CHECK(bigger.const_region()[0] == std::byte{42});
+    CHECK(bigger.const_region()[9999] == std::byte{0});
+    CHECK(shared_region::open(remover.name()).size() == 10000);
+}
+
+TEST_CASE("an empty shared-memory object maps to an empty region", "[shared]") {
+    shared_remover remover(unique_name("empty"));
+    shared_region s = shared_region::create(remover.name(), 0);
+    CHECK(s.is_open());
+    CHECK(s.empty());
+    CHECK(shared_region::open(remover.name(), access::read_only).const_region().empty());
+}
+
+TEST_CASE("remove and shared_remover take the name away", "[shared]") {
+    const std::string name = unique_name("remove");
+    {
+        shared_remover remover(name);
+        (void)shared_region::create(name, 10);
+        CHECK_NOTHROW(shared_region::open(name));
+    }
+    CHECK(error_of([&] { (void)shared_region::open(name); }) ==
+          "open(name=" + name + ", access=read_write): No such file or directory");
+    (void)shared_region::create(name, 10);
+    CHECK(shared_region::remove(name));
+    CHECK_FALSE(shared_region::remove(name));
+
+    shared_remover kept(name);
+    (void)shared_region::create(name, 10);
+    kept.release();
+    CHECK(shared_region::remove(name));
+}
+
+TEST_CASE("shared_region errors name the object and the reason", "[shared][error]") {
+    shared_remover remover(unique_name("errors"));
+    (void)shared_region::create(remover.name(), 16);
+    try {
+        (void)shared_region::create(remover.name(), 16);
+        FAIL("created twice");
+    } catch (const memreg::file_error& e) {
+        CHECK(std::string(e.what()) == "create(name=" + remover.name() + ", size=16): File exists");
+        CHECK(e.code() == std::errc::file_exists);
+        CHECK(e.path() == remover.name());
+    }
+    CHECK(error_of([] { (void)shared_region::open("memreg-no-such-object", access::read_only); }) ==
+          "open(name=memreg-no-such-object, access=read_only): No such file or directory");
+    CHECK(error_of([] { (void)shared_region::create("bad/name", 1); }) ==
+          "create(name=bad/name, size=1): Invalid argument");
+
+    // Objects are created rw-r--r--: another user may read but not write them.
+    const auto result = memreg_test::as_unprivileged([&](int fd) {
+        std::string report = std::to_string(shared_region::open(remover.name(), access::read_only).size());
+        report += "; " + error_of([&] { (void)shared_region::open(remover.name(), access::read_write); });
+        memreg_test::send(fd, report);
+    });
+    REQUIRE(result.exited_ok());
+    CHECK(result.output == "16; open(name=" + remover.name() + ", access=read_write): Permission denied");
+}
+
+namespace {
+
+struct shared_counter {
+    boost::interprocess::interprocess_mutex mutex;
+    std::uint64_t value = 0;
+};
+
+}  // namespace
+
+TEST_CASE("4 processes increment a shared counter 10 000 times each under a mutex", "[shared][process]") {
+    shared_remover remover(unique_name("counter"));
+    shared_region parent = shared_region::create(remover.name(), sizeof(shared_counter));
+    auto* counter = new (parent.region().data()) shared_counter;
+
+    std::vector<pid_t> children;
+    for (int i = 0; i < 4; ++i) {
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            int code = 0;
+            try {
+                // Each child maps the object itself, by name.
+                shared_region mine = shared_region::open(remover.name());
+                auto* c = reinterpret_cast<shared_counter*>(mine.region().data());
+                for (int n = 0; n < 10000; ++n) {
+                    boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(c->mutex);
+                    // A read, a pause and a write: without the lock, increments get lost.
+                    const std::uint64_t seen = c->value;
+                    if (n % 1000 == 0) ::sched_yield();
+                    c->value = seen + 1;
+                }
+            } catch (...) {
+                code = 1;
+            }
+            ::_exit(code);
+        }
+        children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+        int status = 0;
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    }
+    CHECK(counter->value == 40000);
+    counter->~shared_counter();
+}
