@@ -6,3 +6,4 @@
 #include "ops.hpp"
 #include "allocator.hpp"
 #include "file.hpp"
+#include "shared.hpp"
