@@ -1,4 +1,5 @@
--- Regions from Lua: creation, access, sub-regions, lifetime and every misuse.
+-- Regions from Lua: creation, access, sub-regions, lifetime and every misuse,
+-- under every Lua version (see harness.lua).
 local t = require "harness"
 local memreg = require "memreg"
 
@@ -9,6 +10,260 @@ t.test("new is zero-filled and has a length", function()
     for i = 0, 15 do t.eq(r:read_u8(i), 0) end
     t.eq(memreg.isregion(r), true)
     t.eq(memreg.isregion({}), false)
+    t.eq(memreg.isregion("x"), false)
+    t.eq(#memreg.new(0), 0)
+    assert(tostring(r):find("^memreg%.region%(16 bytes, malloc%): "))
+end)
+
+t.test("fromstring copies the bytes; tostring gives them back", function()
+    local r = memreg.fromstring("hello\0world")
+    t.eq(#r, 11)
+    t.eq(r:tostring(), "hello\0world")
+    t.eq(r:tostring(6), "world")
+    t.eq(r:tostring(1, 3), "ell")
+    t.eq(r:tostring(11), "")
+    t.eq(r:readstring(0, 5), "hello")
+    t.eq(r:cstring(0), "hello")
+    t.raises("cstring(offset=6): no zero byte before the end of region of size 11",
+             r.cstring, r, 6)
+end)
+
+t.test("typed reads and writes, every type, both byte orders", function()
+    local r = memreg.new(16)
+    r:write_u8(0, 255); t.eq(r:read_u8(0), 255); t.eq(r:read_i8(0), -1)
+    r:write_i16(0, -2); t.eq(r:read_i16(0), -2); t.eq(r:read_u16(0), 65534)
+    r:write_u32(0, 0xdeadbeef); t.eq(r:read_u32(0), 0xdeadbeef)
+    t.eq(r:read_i32(0), 0xdeadbeef - 2^32)
+    r:write_u32(0, 0x01020304, "be")
+    t.eq(r:read_u8(0), 1); t.eq(r:read_u8(3), 4)
+    t.eq(r:read_u32(0, "be"), 0x01020304)
+    t.eq(r:read_u32(0, "le"), 0x04030201)
+    t.eq(r:read_u16(1, "big"), 0x0203)
+    r:write_f32(4, 1.5); t.eq(r:read_f32(4), 1.5)
+    r:write_f64(8, -0.1); t.eq(r:read_f64(8), -0.1)
+    r:write_f64(8, 2.5, ">"); t.eq(r:read_f64(8, ">"), 2.5)
+    t.eq(r:read_u8(8), 0x40)
+    r:write_i64(8, -5); t.eq(r:read_i64(8), -5)
+    r:write_u64(8, 2^53); t.eq(r:read_u64(8), 2^53)
+    r:write_i64(0, -2^53); t.eq(r:read_i64(0), -2^53)
+    -- unaligned access is fine
+    r:write_u32(1, 7); t.eq(r:read_u32(1), 7)
+end)
+
+t.test("integer writes wrap like a C cast", function()
+    local r = memreg.new(8)
+    r:write_u8(0, 257); t.eq(r:read_u8(0), 1)
+    r:write_u8(0, -1); t.eq(r:read_u8(0), 255)
+    r:write_i8(0, 200); t.eq(r:read_i8(0), -56)
+    r:write_u16(0, 65536 + 3); t.eq(r:read_u16(0), 3)
+    r:write_u32(0, -1); t.eq(r:read_u32(0), 4294967295)
+end)
+
+t.test("batched reads and writes", function()
+    local r = memreg.new(16)
+    r:write_u8(0, 1, 2, 3, 4, 5)
+    local a, b, c, d, e = r:read_u8(0, 5)
+    t.eq(a, 1); t.eq(b, 2); t.eq(c, 3); t.eq(d, 4); t.eq(e, 5)
+    t.eq(select("#", r:read_u8(0, 16)), 16)
+    t.eq(select("#", r:read_u8(0, 0)), 0)
+    r:write_u16(0, 0x0102, 0x0304, "be")
+    local x, y = r:read_u16(0, 2, "be")
+    t.eq(x, 0x0102); t.eq(y, 0x0304)
+    t.eq(r:read_u8(0), 1)
+    r:write_f64(0, 1.25, -3)
+    local f, g = r:read_f64(0, 2)
+    t.eq(f, 1.25); t.eq(g, -3)
+    -- a bad value leaves the region as it was
+    r:write_u8(0, 9, 9, 9)
+    t.raises("bad argument #5 to 'write_u8' (number expected, got table)",
+             r.write_u8, r, 0, 1, 2, {})
+    t.eq(r:read_u8(0), 9)
+    t.raises("bad argument #3 to 'read_u8' (count 5000 is more than the maximum of 4096",
+             r.read_u8, r, 0, 5000)
+    t.raises("read_u8(offset=0, count=17): outside region of size 16", r.read_u8, r, 0, 17)
+    t.raises("write_u32(offset=8, count=12): outside region of size 16",
+             r.write_u32, r, 8, 1, 2, 3)
+end)
+
+t.test("64-bit values follow the documented policy", function()
+    local r = memreg.new(8)
+    if t.int64 then
+        r:write_i64(0, math.maxinteger); t.eq(r:read_i64(0), math.maxinteger)
+        r:write_u64(0, -1); t.eq(r:read_u64(0), -1)            -- same bits, like string.unpack("J")
+        t.eq(r:read_u32(0), 0xffffffff)
+        r:write_u64(0, 2^63); t.eq(r:read_u64(0), math.mininteger)
+        r:write_i64(0, 2^60); t.eq(r:read_i64(0), 2^60)
+        t.raises("bad argument #3 to 'write_i64' (number has no integer representation, got 1.5)",
+                 r.write_i64, r, 0, 1.5)
+        t.raises("bad argument #3 to 'write_i64' (number has no integer representation",
+                 r.write_i64, r, 0, 2^63)
+    else
+        -- no 64-bit integers: only |v| <= 2^53 travels, anything else is an error
+        r:write_u32(0, 0xffffffff); r:write_u32(4, 0xffffffff)
+        t.raises("read_u64: 64-bit value 18446744073709551615 cannot be represented exactly",
+                 r.read_u64, r, 0)
+        t.eq(r:read_i64(0), -1)                                  -- exact, so fine
+        r:write_u32(4, 0x00200000); r:write_u32(0, 1)            -- 2^53 + 1
+        t.raises("read_i64: 64-bit value 9007199254740993 cannot be represented exactly",
+                 r.read_i64, r, 0)
+        t.raises("bad argument #3 to 'write_i64' (64-bit value 18014398509481984 is not exact",
+                 r.write_i64, r, 0, 2^54)
+        t.raises("bad argument #3 to 'write_u64' (unsigned 64-bit value -1 is outside 0..2^53",
+                 r.write_u64, r, 0, -1)
+        r:write_i64(0, -2^53); t.eq(r:read_i64(0), -2^53)
+    end
+end)
+
+t.test("fill, clear, copy and strings", function()
+    local r = memreg.new(8)
+    r:fill(0x41); t.eq(r:tostring(), "AAAAAAAA")
+    r:fill(0x42, 2, 3); t.eq(r:tostring(), "AABBBAAA")
+    r:fill(0x143, 7); t.eq(r:tostring(), "AABBBAAC")
+    r:clear(0, 2); t.eq(r:tostring(), "\0\0BBBAAC")
+    r:clear(); t.eq(r:tostring(), ("\0"):rep(8))
+    r:copy(0, "abcdefgh"); t.eq(r:tostring(), "abcdefgh")
+    r:copy(2, r, 0, 4); t.eq(r:tostring(), "ababcdgh")   -- overlapping: memmove
+    r:copy(0, "xyz", 1); t.eq(r:tostring(), "yzabcdgh")
+    r:copy(6, memreg.fromstring("12345"), 3, 2); t.eq(r:tostring(), "yzabcd45")
+    t.eq(r:writestring(0, "hi"), 2); t.eq(r:tostring(), "hiabcd45")
+    t.eq(r:writestring(2, "XYZ", 1), 3); t.eq(r:tostring(), "hiXbcd45")
+    t.eq(r:writecstring(3, "ok"), 6); t.eq(r:cstring(3), "ok")
+    t.raises("cstring(offset=6): no zero byte before the end of region of size 8", r.cstring, r, 6)
+    t.raises("cstring(offset=8, count=1): outside region of size 8", r.cstring, r, 8)
+    t.raises("bad argument #3 to 'writecstring' (string contains a zero byte)",
+             r.writecstring, r, 0, "a\0b")
+    t.raises("writecstring(offset=5, count=4): outside region of size 8",
+             r.writecstring, r, 5, "abc")
+    t.raises("bad argument #4 to 'writestring' (length 9 is longer than the string (3))",
+             r.writestring, r, 0, "abc", 9)
+    t.raises("copy(offset=6, count=3): outside region of size 8", r.copy, r, 6, "abc")
+    t.raises("copy(offset=4, count=0): outside region of size 3", r.copy, r, 0, "abc", 4)
+    t.raises("bad argument #3 to 'copy' (region or string expected, got number)", r.copy, r, 0, 5)
+    t.raises("fill(offset=2, count=7): outside region of size 8", r.fill, r, 0, 2, 7)
+end)
+
+t.test("sub-regions share memory and keep it alive", function()
+    local r = memreg.fromstring("0123456789")
+    local s = r:sub(2, 4)
+    t.eq(#s, 4); t.eq(s:tostring(), "2345")
+    s:write_u8(0, 65); t.eq(r:tostring(), "01A3456789")
+    t.eq(#r:sub(3), 7)
+    t.eq(#r:sub(10), 0)
+    local ss = s:sub(1, 2); t.eq(ss:tostring(), "34")
+    t.raises("sub(offset=11, count=0): outside region of size 10", r.sub, r, 11)
+    t.raises("sub(offset=8, count=3): outside region of size 10", r.sub, r, 8, 3)
+    t.raises("sub(offset=2, count=3): outside region of size 4", s.sub, s, 2, 3)
+    -- the parent's memory lives as long as a sub-region does
+    r = nil
+    collectgarbage(); collectgarbage()
+    t.eq(s:tostring(), "A345"); t.eq(ss:tostring(), "34")
+end)
+
+t.test("free is one idempotent release that invalidates every view", function()
+    local r = memreg.new(8)
+    local s = r:sub(0, 4)
+    t.eq(r:valid(), true); t.eq(s:valid(), true)
+    r:free()
+    t.eq(r:valid(), false); t.eq(s:valid(), false)
+    r:free(); r:free()                                            -- idempotent
+    t.eq(tostring(r), "memreg.region(invalid)")
+    local invalid = "region is invalid (freed, resized or its arena reset)"
+    t.raises("bad argument #1 to 'read_u8' (" .. invalid .. ")", r.read_u8, r, 0)
+    t.raises("bad argument #1 to 'write_u8' (" .. invalid .. ")", s.write_u8, s, 0, 1)
+    t.raises("bad argument #1 to 'len' (" .. invalid .. ")", function() return #r end)
+    t.raises("bad argument #1 to 'sub' (" .. invalid .. ")", r.sub, r, 0)
+    t.raises("bad argument #1 to 'ptr' (" .. invalid .. ")", r.ptr, r)
+    -- freeing a sub-region only retires that view
+    local p = memreg.new(4)
+    local q = p:sub(1)
+    q:free()
+    t.eq(q:valid(), false); t.eq(p:valid(), true)
+    p:write_u8(0, 1)
+end)
+
+t.test("resize keeps the bytes, zero-fills growth, invalidates sub-regions", function()
+    local r = memreg.fromstring("abcd")
+    local s = r:sub(1, 2)
+    t.eq(r:resize(8), r)
+    t.eq(#r, 8); t.eq(r:tostring(), "abcd\0\0\0\0")
+    t.eq(s:valid(), false)
+    r:resize(2); t.eq(r:tostring(), "ab")
+    r:resize(0); t.eq(#r, 0); t.eq(r:valid(), true)
+    r:resize(3); t.eq(r:tostring(), "\0\0\0")
+    local s2 = r:sub(1)
+    t.raises("resize(size=1): a sub-region cannot be resized", s2.resize, s2, 1)
+    t.raises("bad argument #2 to 'resize' (size must not be negative, got -1)", r.resize, r, -1)
+    t.raises("bad argument #2 to 'resize' (size 4294967297 is larger than the maximum 4294967296)",
+             r.resize, r, 2^32 + 1)
+end)
+
+t.test("ptr is a light userdata at the first byte", function()
+    local r = memreg.new(4)
+    t.eq(type(r:ptr()), "userdata")
+    t.eq(r:sub(0):ptr(), r:ptr())
+    assert(r:sub(1):ptr() ~= r:ptr())
+end)
+
+t.test("__close releases at the end of a block (5.4)", function()
+    if t.version ~= "5.4" then return end
+    local f = load([[
+        local memreg = ...
+        local kept
+        do
+            local r <close> = memreg.new(4)
+            kept = r
+            assert(r:valid())
+        end
+        return kept:valid()
+    ]])
+    t.eq(f(memreg), false)
+end)
+
+t.test("offsets and sizes from Lua are checked, never trusted", function()
+    local r = memreg.new(16)
+    t.raises("bad argument #2 to 'read_u8' (offset must not be negative, got -1)", r.read_u8, r, -1)
+    t.raises("read_u8(offset=2147483648, count=1): outside region of size 16", r.read_u8, r, 2^31)
+    t.raises("read_u32(offset=4294967295, count=4): outside region of size 16",
+             r.read_u32, r, 2^32 - 1)
+    t.raises("read_u8(offset=9007199254740992, count=1): outside region of size 16",
+             r.read_u8, r, 2^53)
+    t.raises("bad argument #2 to 'read_u8' (number has no integer representation, got nan)",
+             r.read_u8, r, 0/0)
+    t.raises("bad argument #2 to 'read_u8' (number has no integer representation, got inf)",
+             r.read_u8, r, math.huge)
+    t.raises("bad argument #2 to 'read_u8' (number has no integer representation, got 1.5)",
+             r.read_u8, r, 1.5)
+    t.raises("bad argument #2 to 'read_u8' (number expected, got string)", r.read_u8, r, "1")
+    t.raises("bad argument #2 to 'read_u8' (number expected, got no value)", r.read_u8, r)
+    t.raises("read_u16(offset=15, count=2): outside region of size 16", r.read_u16, r, 15)
+    t.raises("write_f64(offset=9, count=8): outside region of size 16", r.write_f64, r, 9, 1)
+    t.raises("bad argument #3 to 'write_u8' (number expected, got nil)", r.write_u8, r, 0, nil)
+    t.raises("bad argument #3 to 'read_u32' (byte order must be 'le', 'be' or 'native', got 'xx')",
+             r.read_u32, r, 0, "xx")
+    t.raises("readstring(offset=10, count=7): outside region of size 16", r.readstring, r, 10, 7)
+    t.raises("tostring(offset=17, count=0): outside region of size 16", r.tostring, r, 17)
+    t.raises("bad argument #1 to 'read_u8' (region expected, got table)", r.read_u8, {}, 0)
+    t.raises("bad argument #1 to 'read_u8' (region expected, got no value)", r.read_u8)
+    t.raises("bad argument #1 to 'new' (size must not be negative, got -1)", memreg.new, -1)
+    t.raises("bad argument #1 to 'new' (size 1125899906842624 is larger than the maximum 4294967296)",
+             memreg.new, 2^50)
+    t.raises("bad argument #1 to 'new' (number has no integer representation, got nan)",
+             memreg.new, 0/0)
+    t.raises("bad argument #1 to 'new' (number expected, got string)", memreg.new, "8")
+    t.raises("bad argument #1 to 'fromstring' (string expected, got number)", memreg.fromstring, 5)
+end)
+
+t.test("the metatable is protected", function()
+    local r = memreg.new(1)
+    t.eq(getmetatable(r), "memreg.region")
+end)
+
+t.test("many regions come and go (collector frees them)", function()
+    for i = 1, 2000 do
+        local r = memreg.new(i % 64)
+        if i % 3 == 0 then r:free() end
+    end
+    collectgarbage(); collectgarbage()
 end)
 
 t.done()

@@ -74,6 +74,18 @@ inline void set_functions(lua_State* L, int table, const luaL_Reg* functions) {
     }
 }
 
+/// The userdata at idx if its metatable is the registry's `tname`, else nullptr
+/// (luaL_testudata, which Lua 5.1 lacks).
+inline void* test_udata(lua_State* L, int idx, const char* tname) {
+    void* p = lua_touserdata(L, idx);
+    if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return nullptr;
+    luaL_getmetatable(L, tname);
+    const bool same = lua_rawequal(L, -1, -2) != 0;
+    lua_pop(L, 2);
+    return same ? p : nullptr;
+}
+
 /// The Lua type name of the value at idx, for messages.
 inline const char* type_name(lua_State* L, int idx) { return luaL_typename(L, idx); }
 
@@ -105,8 +117,11 @@ inline std::string describe_number(lua_State* L, int idx) {
 #if MEMREG_LUA_INT64
     if (lua_isinteger(L, idx)) return std::to_string(lua_tointeger(L, idx));
 #endif
+    const double d = static_cast<double>(lua_tonumber(L, idx));
+    if (std::isnan(d)) return "nan";
+    if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
     char text[64];
-    std::snprintf(text, sizeof text, "%.17g", static_cast<double>(lua_tonumber(L, idx)));
+    std::snprintf(text, sizeof text, "%.17g", d);
     return text;
 }
 
