@@ -1,0 +1,94 @@
+// memreg/cdecl/lexer.hpp — splits C declaration text into tokens with their line and
+// column, dropping comments and white space. Internal to cdecl.hpp.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../error.hpp"
+
+namespace memreg::cdecl::detail {
+
+enum class token_kind : unsigned char { end, identifier, number, punct };
+
+struct token {
+    token_kind kind = token_kind::end;
+    std::string_view text;
+    std::size_t line = 1;
+    std::size_t column = 1;
+};
+
+/// The parse_error every cdecl failure throws: "op(line=3, column=12): reason".
+[[noreturn, gnu::cold, gnu::noinline]] inline void fail(const char* operation, std::size_t line,
+                                                        std::size_t column,
+                                                        const std::string& reason) {
+    throw parse_error(memreg::detail::message(operation)
+                          .arg("line", line)
+                          .arg("column", column)
+                          .because(reason),
+                      line, column);
+}
+
+constexpr bool is_ident_start(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+/// All tokens of `text`, ending with one token_kind::end. Unknown characters become
+/// one-character punctuation tokens, for the parser to reject with its position.
+inline std::vector<token> tokenize(std::string_view text, const char* operation) {
+    std::vector<token> out;
+    std::size_t i = 0, line = 1, column = 1;
+    const auto advance = [&](std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k, ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+    };
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            advance(1);
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+            while (i < text.size() && text[i] != '\n') advance(1);
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+            const std::size_t l = line, col = column;
+            const std::size_t close = text.find("*/", i + 2);
+            if (close == std::string_view::npos) fail(operation, l, col, "unterminated comment");
+            advance(close + 2 - i);
+        } else {
+            token t{token_kind::punct, {}, line, column};
+            std::size_t n = 1;
+            if (is_ident_start(c)) {
+                t.kind = token_kind::identifier;
+                while (i + n < text.size() && (is_ident_start(text[i + n]) || is_digit(text[i + n])))
+                    ++n;
+            } else if (is_digit(c)) {
+                t.kind = token_kind::number;
+                while (i + n < text.size() && (is_ident_start(text[i + n]) || is_digit(text[i + n])))
+                    ++n;
+            } else if ((c == '<' || c == '>') && i + 1 < text.size() && text[i + 1] == c) {
+                n = 2;
+            }
+            t.text = text.substr(i, n);
+            out.push_back(t);
+            advance(n);
+        }
+    }
+    out.push_back({token_kind::end, {}, line, column});
+    return out;
+}
+
+/// How a token reads in a message: 'int', or "the end of the text".
+inline std::string describe(const token& t) {
+    if (t.kind == token_kind::end) return "the end of the text";
+    return "'" + std::string(t.text) + "'";
+}
+
+}  // namespace memreg::cdecl::detail

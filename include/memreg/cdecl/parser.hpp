@@ -1,0 +1,617 @@
+// memreg/cdecl/parser.hpp — a recursive-descent parser for the plain-data subset of
+// C declarations that LuaJIT's ffi.cdef takes, producing layouts. Internal to
+// cdecl.hpp; the grammar it accepts is documented in docs/adapters.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../layout.hpp"
+#include "lexer.hpp"
+
+namespace memreg::cdecl::detail {
+
+/// Everything a registry knows; the parser adds to a copy and the registry adopts
+/// the copy only when the whole text parsed (so a failed define changes nothing).
+struct names {
+    std::map<std::string, layout, std::less<>> typedefs;
+    std::map<std::string, layout, std::less<>> structs;
+    std::map<std::string, layout, std::less<>> unions;
+    std::set<std::string, std::less<>> declared_structs;  // `struct foo;` seen, maybe no body
+    std::set<std::string, std::less<>> declared_unions;
+    std::set<std::string, std::less<>> enums;
+    // typedef struct foo foo_t; before struct foo has a body: resolved at each use.
+    std::map<std::string, std::pair<layout_kind, std::string>, std::less<>> opaque_typedefs;
+    std::map<std::string, std::int64_t, std::less<>> constants;
+    std::size_t pack = 0;  // current #pragma pack; 0 = natural alignment
+    std::vector<std::size_t> pack_stack;
+};
+
+/// Nesting deeper than this (structs in structs, parentheses) is refused rather than
+/// allowed to exhaust the stack on hostile input.
+inline constexpr int max_depth = 200;
+
+class parser {
+public:
+    parser(std::string_view text, names& state, const char* operation)
+        : tokens_(tokenize(text, operation)), names_(state), operation_(operation) {}
+
+    /// For type names only: reads `state` and never changes it.
+    parser(std::string_view text, const names& state, const char* operation)
+        : tokens_(tokenize(text, operation)),
+          names_(const_cast<names&>(state)),  // writes are refused while read_only_
+          operation_(operation),
+          read_only_(true) {}
+
+    /// A whole cdef chunk: declarations and #pragma pack lines.
+    void declarations() {
+        while (peek().kind != token_kind::end) {
+            if (accept("#")) pragma();
+            else if (!accept(";")) declaration();
+        }
+    }
+
+    /// One type name: "int", "struct foo", "uint8_t[16]", "char *", "rgba_pixel".
+    layout type_name_only() {
+        layout t = type_name();
+        if (peek().kind != token_kind::end) error(peek(), "expected the end of the type, found " + describe(peek()));
+        return t;
+    }
+
+private:
+    struct specifier {
+        layout type;
+        std::string incomplete;  // "struct foo" when only declared: usable through a pointer
+        token where;
+        std::optional<std::pair<layout_kind, std::string>> tag;  // for an opaque typedef
+    };
+    struct declarator {
+        std::string name;
+        layout type;
+        field_options options;
+        token where;
+        std::optional<std::pair<layout_kind, std::string>> opaque;  // typedef of incomplete
+    };
+
+    // ---- tokens ---------------------------------------------------------------
+    const token& peek(std::size_t ahead = 0) const {
+        const std::size_t i = pos_ + ahead;
+        return tokens_[i < tokens_.size() ? i : tokens_.size() - 1];
+    }
+    const token& next() {
+        const token& t = peek();
+        if (pos_ + 1 < tokens_.size()) ++pos_;
+        return t;
+    }
+    bool is(std::string_view text, std::size_t ahead = 0) const {
+        const token& t = peek(ahead);
+        return t.kind != token_kind::end && t.text == text;
+    }
+    bool accept(std::string_view text) {
+        if (!is(text)) return false;
+        next();
+        return true;
+    }
+    void expect(std::string_view text, std::string_view after) {
+        if (!accept(text))
+            error(peek(), "expected '" + std::string(text) + "' " + std::string(after) + ", found " +
+                              describe(peek()));
+    }
+    [[noreturn]] void error(const token& at, const std::string& reason) const {
+        fail(operation_, at.line, at.column, reason);
+    }
+    struct depth_guard {
+        parser& p;
+        explicit depth_guard(parser& owner) : p(owner) {
+            if (++p.depth_ > max_depth) p.error(p.peek(), "nesting is too deep");
+        }
+        ~depth_guard() { --p.depth_; }
+        depth_guard(const depth_guard&) = delete;
+        depth_guard& operator=(const depth_guard&) = delete;
+    };
+
+    // ---- declarations -----------------------------------------------------------
+    void declaration() {
+        const bool is_typedef = accept("typedef");
+        const specifier spec = specifiers();
+        if (is(";")) {
+            if (is_typedef) error(peek(), "a typedef needs a name");
+            next();
+            return;  // a struct, union or enum declared or defined on its own
+        }
+        do {
+            const declarator d = declare(spec, true, is_typedef);
+            if (!is_typedef)
+                error(d.where, "'" + d.name +
+                                   "' declares an object; only types (typedef, struct, union, "
+                                   "enum) can be declared");
+            define_typedef(d);
+        } while (accept(","));
+        expect(";", "after the declaration");
+    }
+
+    void define_typedef(const declarator& d) {
+        if (d.opaque) {
+            if (names_.typedefs.contains(d.name) || names_.opaque_typedefs.contains(d.name))
+                error(d.where, "'" + d.name + "' is already a typedef");
+            names_.opaque_typedefs.emplace(d.name, *d.opaque);
+            return;
+        }
+        if (names_.opaque_typedefs.contains(d.name))
+            error(d.where, "'" + d.name + "' is already a typedef of an incomplete type");
+        layout type = d.type;
+        // typedef struct { ... } name; gives the anonymous struct its name.
+        if (type.is_record() && type.name().find("<anonymous>") != std::string::npos)
+            type = type.renamed(d.name);
+        const auto found = names_.typedefs.find(d.name);
+        if (found != names_.typedefs.end()) {
+            if (!equivalent(found->second, type))
+                error(d.where, "'" + d.name + "' is already a typedef of " + found->second.name());
+            return;  // C11 allows repeating a typedef of the same type
+        }
+        names_.typedefs.emplace(d.name, std::move(type));
+    }
+
+    // #pragma pack(n) | pack() | pack(push[, n]) | pack(pop)
+    void pragma() {
+        const token& at = peek();
+        if (!accept("pragma") || !accept("pack"))
+            error(at, "only '#pragma pack' is understood, found " + describe(at));
+        expect("(", "after #pragma pack");
+        if (accept("push")) {
+            names_.pack_stack.push_back(names_.pack);
+            if (accept(",")) names_.pack = pack_value();
+        } else if (is("pop")) {
+            if (names_.pack_stack.empty()) error(peek(), "#pragma pack(pop) without a push");
+            next();
+            names_.pack = names_.pack_stack.back();
+            names_.pack_stack.pop_back();
+        } else if (!is(")")) {
+            names_.pack = pack_value();
+        } else {
+            names_.pack = 0;
+        }
+        expect(")", "to close #pragma pack");
+    }
+
+    std::size_t pack_value() {
+        const token& at = peek();
+        const std::int64_t n = expression();
+        if (n <= 0 || n > 256 || (n & (n - 1)) != 0)
+            error(at, "pack value " + std::to_string(n) + " is not a power of two up to 256");
+        return static_cast<std::size_t>(n);
+    }
+
+    // ---- specifiers -------------------------------------------------------------
+    specifier specifiers() {
+        specifier out{{}, {}, peek(), std::nullopt};
+        int sign = 0;  // -1 signed, +1 unsigned
+        int longs = 0, shorts = 0, ints = 0;
+        std::string base;  // char, float, double, void, bool
+        bool have_type = false;
+        for (;;) {
+            const token& t = peek();
+            if (t.kind != token_kind::identifier) break;
+            const std::string_view w = t.text;
+            if (w == "const" || w == "volatile" || w == "static" || w == "extern" ||
+                w == "__const" || w == "__volatile__" || w == "__extension__" || w == "register") {
+                next();
+            } else if (w == "signed" || w == "__signed__" || w == "unsigned") {
+                if (sign != 0) error(t, "repeated " + describe(t));
+                sign = w == "unsigned" ? 1 : -1;
+                next();
+            } else if (w == "long") {
+                if (++longs > 2) error(t, "'long long long' is too long");
+                next();
+            } else if (w == "short") {
+                ++shorts;
+                next();
+            } else if (w == "int") {
+                ++ints;
+                next();
+            } else if (w == "char" || w == "float" || w == "double" || w == "void" || w == "bool" ||
+                       w == "_Bool") {
+                if (!base.empty() || have_type) error(t, "two types in one declaration: " + describe(t));
+                base = std::string(w);
+                next();
+            } else if (w == "struct" || w == "union") {
+                if (have_type || !base.empty()) error(t, "two types in one declaration: " + describe(t));
+                next();
+                record(out, w == "struct" ? layout_kind::struct_ : layout_kind::union_);
+                have_type = true;
+            } else if (w == "enum") {
+                if (have_type || !base.empty()) error(t, "two types in one declaration: " + describe(t));
+                next();
+                out.type = enumeration();
+                have_type = true;
+            } else if (w == "__attribute__" || w == "__attribute") {
+                field_options ignored;
+                attributes(ignored);
+            } else if (!have_type && base.empty() && sign == 0 && longs + shorts + ints == 0) {
+                const auto found = names_.typedefs.find(w);
+                if (found != names_.typedefs.end()) {
+                    out.type = found->second;
+                } else if (const auto opaque = names_.opaque_typedefs.find(w);
+                           opaque != names_.opaque_typedefs.end()) {
+                    const auto& [kind, tag] = opaque->second;
+                    const auto& defined = kind == layout_kind::struct_ ? names_.structs : names_.unions;
+                    const std::string word = kind == layout_kind::struct_ ? "struct " : "union ";
+                    if (const auto body = defined.find(tag); body != defined.end()) {
+                        out.type = body->second;
+                    } else {
+                        out.incomplete = word + tag;
+                        out.tag = opaque->second;
+                    }
+                } else {
+                    break;
+                }
+                have_type = true;
+                next();
+            } else {
+                break;
+            }
+        }
+        const bool any = have_type || !base.empty() || sign != 0 || longs + shorts + ints != 0;
+        if (!any) {
+            const token& t = peek();
+            if (t.kind == token_kind::identifier) error(t, "unknown type name " + describe(t));
+            error(t, "expected a type, found " + describe(t));
+        }
+        if (have_type) {
+            if (sign != 0 || longs + shorts + ints != 0)
+                error(out.where, "'signed', 'unsigned', 'short', 'long' or 'int' with " + out.type.name());
+            return out;
+        }
+        out.type = builtin(base, sign, longs, shorts, ints, out.where);
+        return out;
+    }
+
+    layout builtin(const std::string& base, int sign, int longs, int shorts, int ints,
+                   const token& at) const {
+        const auto bad = [&] { error(at, "invalid combination of type specifiers"); };
+        if (base == "void" || base == "float" || base == "bool" || base == "_Bool") {
+            if (sign != 0 || longs + shorts + ints != 0) bad();
+            if (base == "void") return layout();
+            if (base == "float") return layout::of_scalar(scalar_kind::float32);
+            return layout::of_scalar(scalar_kind::boolean);
+        }
+        if (base == "double") {
+            if (sign != 0 || shorts + ints != 0 || longs > 1) bad();
+            if (longs == 1) error(at, "long double is not supported");
+            return layout::of_scalar(scalar_kind::float64);
+        }
+        if (base == "char") {
+            if (longs + shorts + ints != 0) bad();
+            if (sign == 0) return layout::of_scalar(scalar_kind::character);
+            return layout::of_scalar(sign > 0 ? scalar_kind::uint8 : scalar_kind::int8);
+        }
+        if (ints > 1 || (shorts && longs) || shorts > 1) bad();
+        const bool u = sign > 0;
+        if (shorts) return layout::of_scalar(u ? scalar_kind_of<unsigned short>() : scalar_kind_of<short>());
+        if (longs == 2)
+            return layout::of_scalar(u ? scalar_kind_of<unsigned long long>() : scalar_kind_of<long long>());
+        if (longs == 1) return layout::of_scalar(u ? scalar_kind_of<unsigned long>() : scalar_kind_of<long>());
+        return layout::of_scalar(u ? scalar_kind_of<unsigned>() : scalar_kind_of<int>());
+    }
+
+    // struct/union [attributes] [tag] [{ members }] [attributes]
+    void record(specifier& out, layout_kind kind) {
+        const depth_guard guard(*this);
+        const char* word = kind == layout_kind::struct_ ? "struct " : "union ";
+        auto& defined = kind == layout_kind::struct_ ? names_.structs : names_.unions;
+        auto& declared = kind == layout_kind::struct_ ? names_.declared_structs : names_.declared_unions;
+        field_options record_options;
+        attributes(record_options);
+        std::string tag;
+        const token tag_token = peek();
+        if (peek().kind == token_kind::identifier && !is("__attribute__")) tag = std::string(next().text);
+        if (!is("{")) {
+            if (tag.empty()) error(peek(), std::string("expected a tag name or '{' after '") + word + "', found " + describe(peek()));
+            const auto found = defined.find(tag);
+            if (found != defined.end()) {
+                out.type = found->second;
+            } else {
+                if (!read_only_) declared.insert(tag);
+                out.incomplete = word + tag;
+                out.tag = std::pair(kind, tag);
+                out.type = layout();
+            }
+            return;
+        }
+        if (read_only_) error(peek(), "a type name cannot define a type");
+        if (!tag.empty() && defined.contains(tag)) error(tag_token, std::string("redefinition of ") + word + tag);
+        next();  // {
+        const std::size_t pack = names_.pack;
+        layout_builder builder(kind, tag.empty() ? std::string() : word + tag);
+        while (!accept("}")) {
+            if (peek().kind == token_kind::end) error(peek(), std::string("expected '}' to close ") + word + (tag.empty() ? "<anonymous>" : tag));
+            if (accept(";")) continue;
+            member(builder);
+        }
+        attributes(record_options);
+        if (record_options.packed) builder.pack(1);
+        else if (pack != 0) builder.pack(pack);
+        if (record_options.aligned != 0) builder.align(record_options.aligned);
+        out.type = builder.build();
+        if (!tag.empty()) {
+            defined.emplace(tag, out.type);
+            declared.insert(tag);
+        }
+    }
+
+    void member(layout_builder& builder) {
+        const specifier spec = specifiers();
+        if (accept(";")) {
+            if (!spec.type.is_record() || spec.type.name().find("<anonymous>") == std::string::npos)
+                error(spec.where, "a member declaration without a name");
+            builder.add({}, spec.type);
+            return;
+        }
+        do {
+            const declarator d = declare(spec, true);
+            if (is(":")) error(peek(), "bit-fields are not supported");
+            try {
+                builder.add(d.name, d.type, d.options);
+            } catch (const bad_argument& e) {
+                error(d.where, e.what());
+            }
+        } while (accept(","));
+        expect(";", "after the member");
+    }
+
+    // enum [tag] [{ A [= expr], ... }]: an int, its enumerators become constants.
+    layout enumeration() {
+        std::string tag;
+        if (peek().kind == token_kind::identifier) tag = std::string(next().text);
+        const layout type = layout::of_scalar(scalar_kind_of<int>()).renamed(
+            tag.empty() ? "enum <anonymous>" : "enum " + tag);
+        if (!accept("{")) {
+            if (tag.empty()) error(peek(), "expected a tag name or '{' after 'enum', found " + describe(peek()));
+            return type;
+        }
+        if (read_only_) error(peek(), "a type name cannot define a type");
+        std::int64_t value = 0;
+        while (!accept("}")) {
+            const token& name = next();
+            if (name.kind != token_kind::identifier) error(name, "expected an enumerator name, found " + describe(name));
+            if (accept("=")) value = expression();
+            if (value < INT32_MIN || value > UINT32_MAX)
+                error(name, "enumerator value " + std::to_string(value) + " does not fit an int");
+            if (names_.constants.contains(name.text)) error(name, "redefinition of " + describe(name));
+            names_.constants.emplace(std::string(name.text), value);
+            ++value;
+            if (!accept(",")) {
+                expect("}", "after the enumerators");
+                break;
+            }
+        }
+        if (!tag.empty()) names_.enums.insert(tag);
+        return type;
+    }
+
+    // __attribute__((packed)), ((aligned(n))), ((aligned)), with __x__ spellings.
+    void attributes(field_options& options) {
+        while (is("__attribute__") || is("__attribute")) {
+            next();
+            expect("(", "after __attribute__");
+            expect("(", "after __attribute__(");
+            do {
+                if (is(")")) break;
+                const token& a = next();
+                if (a.text == "packed" || a.text == "__packed__") {
+                    options.packed = true;
+                } else if (a.text == "aligned" || a.text == "__aligned__") {
+                    std::int64_t n = alignof(std::max_align_t);
+                    if (accept("(")) {
+                        n = expression();
+                        expect(")", "after the alignment");
+                    }
+                    if (n <= 0 || n > (1 << 28) || (n & (n - 1)) != 0)
+                        error(a, "alignment " + std::to_string(n) + " is not a power of two");
+                    options.aligned = std::max(options.aligned, static_cast<std::size_t>(n));
+                } else {
+                    error(a, "unsupported attribute " + describe(a));
+                }
+            } while (accept(","));
+            expect(")", "to close the attribute list");
+            expect(")", "to close __attribute__");
+        }
+    }
+
+    // ---- declarators --------------------------------------------------------------
+    // pointers, then a name (or (*name)(...) for a function pointer), then [n]...
+    declarator declare(const specifier& spec, bool named, bool allow_opaque = false) {
+        declarator d{{}, spec.type, {}, peek(), std::nullopt};
+        int pointers = 0;
+        while (accept("*")) {
+            ++pointers;
+            while (accept("const") || accept("volatile") || accept("restrict") || accept("__restrict")) {}
+        }
+        bool function_pointer = false;
+        if (is("(") && is("*", 1)) {
+            next();
+            next();
+            function_pointer = true;
+        }
+        d.where = peek();
+        if (named && peek().kind == token_kind::identifier && !is("__attribute__")) {
+            d.name = std::string(next().text);
+        } else if (named) {
+            error(peek(), "expected a name, found " + describe(peek()));
+        }
+        std::vector<std::size_t> dims = dimensions();
+        if (function_pointer) {
+            expect(")", "after the function pointer's name");
+            skip_parameters();
+        } else if (is("(")) {
+            error(peek(), "function declarations are not supported");
+        }
+        attributes(d.options);
+        if (function_pointer) {
+            d.type = layout::pointer_to(spec.type.name() + " (*)()");
+        } else if (pointers > 0) {
+            std::string pointee = spec.incomplete.empty() ? spec.type.name() : spec.incomplete;
+            for (int i = 1; i < pointers; ++i) pointee += pointee.ends_with('*') ? "*" : " *";
+            d.type = layout::pointer_to(pointee);
+        } else if (!spec.incomplete.empty()) {
+            if (!allow_opaque || !dims.empty())
+                error(d.where, spec.incomplete + " has no definition (only a pointer to it can be used)");
+            d.opaque = spec.tag;
+        } else if (spec.type.kind() == layout_kind::void_) {
+            error(d.where, "'" + d.name + "' cannot have type void");
+        }
+        for (auto i = dims.rbegin(); i != dims.rend(); ++i) {
+            try {
+                d.type = layout::array_of(d.type, *i);
+            } catch (const bad_argument& e) {
+                error(d.where, e.what());
+            }
+        }
+        return d;
+    }
+
+    std::vector<std::size_t> dimensions() {
+        std::vector<std::size_t> dims;
+        while (is("[")) {
+            const token& open = next();
+            const std::int64_t n = expression();
+            if (n < 0) error(open, "array size " + std::to_string(n) + " is negative");
+            dims.push_back(static_cast<std::size_t>(n));
+            expect("]", "after the array size");
+        }
+        return dims;
+    }
+
+    void skip_parameters() {
+        expect("(", "for the function pointer's parameters");
+        int open = 1;
+        while (open > 0) {
+            const token& t = next();
+            if (t.kind == token_kind::end) error(t, "expected ')' to close the parameter list");
+            if (t.text == "(") ++open;
+            if (t.text == ")") --open;
+        }
+    }
+
+    // A type name: specifiers, pointers, array sizes ("unsigned char *", "int[4]").
+    layout type_name() {
+        const specifier spec = specifiers();
+        return declare(spec, false).type;
+    }
+
+    // ---- constant expressions ------------------------------------------------------
+    // | & << >> + - * / % and unary - + ~ over int64, with overflow refused.
+    std::int64_t expression(int level = 0) {
+        static constexpr std::string_view ops[][3] = {
+            {"|", "", ""}, {"^", "", ""}, {"&", "", ""}, {"<<", ">>", ""}, {"+", "-", ""}, {"*", "/", "%"}};
+        if (level == 6) return unary();
+        std::int64_t left = expression(level + 1);
+        for (;;) {
+            std::string_view op;
+            for (std::string_view o : ops[level])
+                if (!o.empty() && is(o)) op = o;
+            if (op.empty()) return left;
+            const token& at = next();
+            const std::int64_t right = expression(level + 1);
+            left = apply(op, left, right, at);
+        }
+    }
+
+    std::int64_t apply(std::string_view op, std::int64_t a, std::int64_t b, const token& at) const {
+        std::int64_t r = 0;
+        bool bad = false;
+        if (op == "|") r = a | b;
+        else if (op == "^") r = a ^ b;
+        else if (op == "&") r = a & b;
+        else if (op == "+") bad = __builtin_add_overflow(a, b, &r);
+        else if (op == "-") bad = __builtin_sub_overflow(a, b, &r);
+        else if (op == "*") bad = __builtin_mul_overflow(a, b, &r);
+        else if (op == "<<" || op == ">>") {
+            if (b < 0 || b > 62 || a < 0) bad = true;
+            else if (op == ">>") r = a >> b;
+            else if (a > (INT64_MAX >> b)) bad = true;
+            else r = a << b;
+        } else {
+            if (b == 0) error(at, "division by zero");
+            if (a == INT64_MIN && b == -1) bad = true;
+            else r = op == "/" ? a / b : a % b;
+        }
+        if (bad) error(at, "the constant expression overflows");
+        return r;
+    }
+
+    std::int64_t unary() {
+        const depth_guard guard(*this);
+        const token& t = next();
+        if (t.text == "-") {
+            const std::int64_t v = unary();
+            if (v == INT64_MIN) error(t, "the constant expression overflows");
+            return -v;
+        }
+        if (t.text == "+") return unary();
+        if (t.text == "~") return ~unary();
+        if (t.text == "(") {
+            const std::int64_t v = expression();
+            expect(")", "to close the parenthesis");
+            return v;
+        }
+        if (t.kind == token_kind::number) return number(t);
+        if (t.kind == token_kind::identifier) {
+            if (t.text == "sizeof" || t.text == "alignof" || t.text == "_Alignof") {
+                expect("(", "after " + std::string(t.text));
+                const layout type = type_name();
+                expect(")", "after the type");
+                const std::size_t n = t.text == "sizeof" ? type.size() : type.alignment();
+                return static_cast<std::int64_t>(n);
+            }
+            const auto found = names_.constants.find(t.text);
+            if (found != names_.constants.end()) return found->second;
+            error(t, "unknown constant " + describe(t));
+        }
+        error(t, "expected a constant, found " + describe(t));
+    }
+
+    // Decimal, 0x hex or 0 octal, with optional u/l suffixes.
+    std::int64_t number(const token& t) const {
+        std::string_view s = t.text;
+        while (!s.empty() && (s.back() == 'u' || s.back() == 'U' || s.back() == 'l' || s.back() == 'L'))
+            s.remove_suffix(1);
+        unsigned base = 10;
+        if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+            base = 16;
+            s.remove_prefix(2);
+        } else if (s.size() > 1 && s[0] == '0') {
+            base = 8;
+            s.remove_prefix(1);
+        }
+        std::uint64_t v = 0;
+        for (const char c : s) {
+            unsigned digit = 99;
+            if (c >= '0' && c <= '9') digit = static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f') digit = static_cast<unsigned>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') digit = static_cast<unsigned>(c - 'A' + 10);
+            if (digit >= base) error(t, "malformed number " + describe(t));
+            if (v > (static_cast<std::uint64_t>(INT64_MAX) - digit) / base)
+                error(t, "number " + describe(t) + " is too large");
+            v = v * base + digit;
+        }
+        return static_cast<std::int64_t>(v);
+    }
+
+    std::vector<token> tokens_;
+    std::size_t pos_ = 0;
+    int depth_ = 0;
+    names& names_;
+    const char* operation_;
+    bool read_only_ = false;
+};
+
+}  // namespace memreg::cdecl::detail

@@ -1,0 +1,325 @@
+// memreg/layout/type.hpp — `layout`: a C type known at run time (void, a scalar, a
+// fixed array, a struct or a union) with the size, alignment and field offsets the
+// platform C ABI gives it.
+//
+// A layout is a cheap handle (one shared pointer) to an immutable description, so
+// registries, views and the Lua binding can copy it freely and a nested field's
+// layout stays valid as long as any handle to the outer one lives.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../error.hpp"
+#include "scalar.hpp"
+
+namespace memreg {
+
+enum class layout_kind : std::uint8_t { void_, scalar, array, struct_, union_ };
+
+struct layout_field;
+class layout;
+
+/// Where a field (or an array element) lives: its type and its byte offset from the
+/// start of the outermost layout that was searched. `type` points into that layout.
+struct layout_member {
+    const layout* type;
+    std::size_t offset;
+};
+
+namespace detail {
+struct layout_node;
+}
+
+class layout {
+public:
+    using field = layout_field;
+
+    /// `void`: size 0, no fields. A field can never have this type.
+    layout();
+
+    [[nodiscard]] static layout of_scalar(scalar_kind k);
+    /// An address-sized field; `pointee` only names it ("struct node" gives "struct node *").
+    [[nodiscard]] static layout pointer_to(std::string_view pointee);
+    /// count elements of `element`, no padding between them (C arrays have none).
+    [[nodiscard]] static layout array_of(const layout& element, std::size_t count);
+
+    [[nodiscard]] layout_kind kind() const noexcept;
+    [[nodiscard]] std::size_t size() const noexcept;
+    [[nodiscard]] std::size_t alignment() const noexcept;
+    /// The C spelling: "int32_t", "double", "struct foo", "uint8_t[16]", "void *".
+    [[nodiscard]] const std::string& name() const noexcept;
+
+    [[nodiscard]] bool is_scalar() const noexcept { return kind() == layout_kind::scalar; }
+    [[nodiscard]] bool is_array() const noexcept { return kind() == layout_kind::array; }
+    [[nodiscard]] bool is_record() const noexcept {
+        return kind() == layout_kind::struct_ || kind() == layout_kind::union_;
+    }
+
+    /// The scalar kind; throws bad_argument if this is not a scalar.
+    [[nodiscard]] scalar_kind scalar() const;
+    /// The element type and count of an array; throw bad_argument otherwise.
+    [[nodiscard]] const layout& element() const;
+    [[nodiscard]] std::size_t count() const;
+    /// The fields of a struct or union in declaration order (empty for others). An
+    /// anonymous struct or union member has an empty name.
+    [[nodiscard]] std::span<const layout_field> fields() const noexcept;
+
+    /// The field called `name`, also found inside anonymous members (as in C11).
+    [[nodiscard]] const layout_member* find(std::string_view name,
+                                            layout_member& out) const noexcept;
+    /// Follows a path such as "hdr.len", "items[3].x" or "[2]" (for an array) and
+    /// returns the type and offset it reaches. Throws bad_argument for an unknown
+    /// field or a malformed path, out_of_range for an index past the array; the
+    /// message starts with `operation`.
+    [[nodiscard]] layout_member resolve(std::string_view path,
+                                        const char* operation = "layout::resolve") const;
+    [[nodiscard]] std::size_t offset_of(std::string_view path) const {
+        return resolve(path, "layout::offset_of").offset;
+    }
+
+    /// The same type under another name (a typedef of an anonymous struct names it).
+    [[nodiscard]] layout renamed(std::string name) const;
+
+    /// True if both describe the same memory: kinds, sizes, alignments, offsets,
+    /// field names and scalar kinds match. Type names are not compared.
+    [[nodiscard]] friend bool equivalent(const layout& a, const layout& b) noexcept {
+        return same_shape(a, b);
+    }
+    /// The same description (not merely an equivalent one).
+    [[nodiscard]] bool identical(const layout& other) const noexcept { return node_ == other.node_; }
+
+private:
+    friend class layout_builder;
+    explicit layout(std::shared_ptr<const detail::layout_node> node) noexcept
+        : node_(std::move(node)) {}
+    static bool same_shape(const layout& a, const layout& b) noexcept;
+
+    std::shared_ptr<const detail::layout_node> node_;
+};
+
+struct layout_field {
+    std::string name;  // empty for an anonymous struct or union member
+    layout type;
+    std::size_t offset = 0;
+};
+
+namespace detail {
+
+struct layout_node {
+    layout_kind kind = layout_kind::void_;
+    std::size_t size = 0;
+    std::size_t alignment = 1;
+    std::string name = "void";
+    scalar_kind scalar = scalar_kind::int8;
+    std::optional<layout> element;     // arrays (optional: void's node must not hold a layout)
+    std::size_t count = 0;             // arrays
+    std::vector<layout_field> fields;  // structs and unions
+};
+
+inline const std::shared_ptr<const layout_node>& void_node() {
+    static const auto node = std::make_shared<const layout_node>();
+    return node;
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_layout(const char* operation,
+                                                                std::string_view type,
+                                                                std::string_view reason) {
+    throw bad_argument(message(operation).arg("type", type).because(reason));
+}
+
+}  // namespace detail
+
+inline layout::layout() : node_(detail::void_node()) {}
+
+inline layout layout::of_scalar(scalar_kind k) {
+    auto node = std::make_shared<detail::layout_node>();
+    node->kind = layout_kind::scalar;
+    node->size = scalar_size(k);
+    node->alignment = scalar_alignment(k);
+    node->name = std::string(scalar_name(k));
+    node->scalar = k;
+    return layout(std::move(node));
+}
+
+inline layout layout::pointer_to(std::string_view pointee) {
+    auto node = std::make_shared<detail::layout_node>();
+    node->kind = layout_kind::scalar;
+    node->size = scalar_size(scalar_kind::pointer);
+    node->alignment = scalar_alignment(scalar_kind::pointer);
+    node->name = std::string(pointee).append(pointee.ends_with('*') ? "*" : " *");
+    node->scalar = scalar_kind::pointer;
+    return layout(std::move(node));
+}
+
+inline layout layout::array_of(const layout& element, std::size_t count) {
+    if (element.kind() == layout_kind::void_)
+        detail::throw_layout("layout::array_of", "void", "an array of void has no size");
+    const std::size_t n = element.size();
+    if (n != 0 && count > SIZE_MAX / n)
+        throw bad_argument(detail::message("layout::array_of")
+                               .arg("type", element.name())
+                               .arg("count", count)
+                               .because("the array's size overflows"));
+    auto node = std::make_shared<detail::layout_node>();
+    node->kind = layout_kind::array;
+    node->size = n * count;
+    node->alignment = element.alignment();
+    // uint8_t[4][2] is an array of 4 uint8_t[2]: the new count goes before the old.
+    const std::string& inner = element.name();
+    const std::size_t bracket = element.is_array() ? inner.find('[') : std::string::npos;
+    if (bracket == std::string::npos)
+        node->name = inner + "[" + std::to_string(count) + "]";
+    else
+        node->name = inner.substr(0, bracket) + "[" + std::to_string(count) + "]" +
+                     inner.substr(bracket);
+    node->element = element;
+    node->count = count;
+    return layout(std::move(node));
+}
+
+inline layout_kind layout::kind() const noexcept { return node_->kind; }
+inline std::size_t layout::size() const noexcept { return node_->size; }
+inline std::size_t layout::alignment() const noexcept { return node_->alignment; }
+inline const std::string& layout::name() const noexcept { return node_->name; }
+
+inline scalar_kind layout::scalar() const {
+    if (!is_scalar()) detail::throw_layout("layout::scalar", name(), "not a scalar");
+    return node_->scalar;
+}
+inline const layout& layout::element() const {
+    if (!is_array()) detail::throw_layout("layout::element", name(), "not an array");
+    return *node_->element;
+}
+inline std::size_t layout::count() const {
+    if (!is_array()) detail::throw_layout("layout::count", name(), "not an array");
+    return node_->count;
+}
+inline std::span<const layout_field> layout::fields() const noexcept { return node_->fields; }
+
+inline const layout_member* layout::find(std::string_view name, layout_member& out) const noexcept {
+    for (const layout_field& f : node_->fields) {
+        if (f.name == name) {
+            out = {&f.type, f.offset};
+            return &out;
+        }
+        if (f.name.empty() && f.type.find(name, out)) {
+            out.offset += f.offset;
+            return &out;
+        }
+    }
+    return nullptr;
+}
+
+inline layout layout::renamed(std::string name) const {
+    auto node = std::make_shared<detail::layout_node>(*node_);
+    node->name = std::move(name);
+    return layout(std::move(node));
+}
+
+inline bool layout::same_shape(const layout& a, const layout& b) noexcept {
+    if (a.node_ == b.node_) return true;
+    const auto& x = *a.node_;
+    const auto& y = *b.node_;
+    if (x.kind != y.kind || x.size != y.size || x.alignment != y.alignment) return false;
+    switch (x.kind) {
+        case layout_kind::void_: return true;
+        case layout_kind::scalar: return x.scalar == y.scalar;
+        case layout_kind::array: return x.count == y.count && same_shape(*x.element, *y.element);
+        case layout_kind::struct_:
+        case layout_kind::union_: break;
+    }
+    if (x.fields.size() != y.fields.size()) return false;
+    for (std::size_t i = 0; i < x.fields.size(); ++i) {
+        const auto& f = x.fields[i];
+        const auto& g = y.fields[i];
+        if (f.name != g.name || f.offset != g.offset || !same_shape(f.type, g.type)) return false;
+    }
+    return true;
+}
+
+namespace detail {
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_path(const char* operation,
+                                                              std::string_view path,
+                                                              std::string_view reason) {
+    throw bad_argument(message(operation).arg("path", path).because(reason));
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_path_index(const char* operation,
+                                                                    std::string_view path,
+                                                                    std::size_t index,
+                                                                    const layout& array) {
+    throw out_of_range(message(operation)
+                           .arg("path", path)
+                           .because("index " + std::to_string(index) + " outside " +
+                                    array.name()));
+}
+
+constexpr bool is_identifier_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+}  // namespace detail
+
+inline layout_member layout::resolve(std::string_view path, const char* operation) const {
+    layout_member at{this, 0};
+    std::size_t i = 0;
+    if (path.empty()) return at;
+    while (i < path.size()) {
+        if (path[i] == '[') {
+            const layout& a = *at.type;
+            if (!a.is_array()) detail::throw_path(operation, path, a.name() + " is not an array");
+            std::size_t j = i + 1;
+            std::size_t index = 0;
+            bool overflow = false;
+            while (j < path.size() && path[j] >= '0' && path[j] <= '9') {
+                const std::size_t digit = static_cast<std::size_t>(path[j] - '0');
+                if (index > (SIZE_MAX - digit) / 10) overflow = true;
+                index = index * 10 + digit;
+                ++j;
+            }
+            if (j == i + 1 || j >= path.size() || path[j] != ']')
+                detail::throw_path(operation, path,
+                                   "expected an index and ']' at column " + std::to_string(i + 2));
+            if (overflow || index >= a.count()) {
+                if (overflow) index = SIZE_MAX;
+                detail::throw_path_index(operation, path, index, a);
+            }
+            at = {&a.element(), at.offset + index * a.element().size()};
+            i = j + 1;
+            continue;
+        }
+        if (i != 0) {
+            if (path[i] != '.')
+                detail::throw_path(operation, path,
+                                   "expected '.' or '[' at column " + std::to_string(i + 1));
+            ++i;
+        }
+        std::size_t j = i;
+        while (j < path.size() && detail::is_identifier_char(path[j])) ++j;
+        if (j == i)
+            detail::throw_path(operation, path,
+                               "expected a field name at column " + std::to_string(i + 1));
+        const std::string_view name = path.substr(i, j - i);
+        const layout& record = *at.type;
+        if (!record.is_record())
+            detail::throw_path(operation, path, record.name() + " has no fields");
+        layout_member found{};
+        if (!record.find(name, found))
+            detail::throw_path(operation, path,
+                               record.name() + " has no field '" + std::string(name) + "'");
+        at = {found.type, at.offset + found.offset};
+        i = j;
+    }
+    return at;
+}
+
+}  // namespace memreg

@@ -1,0 +1,211 @@
+#include <memreg/cdecl.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstddef>
+#include <string>
+
+#include "c_structs.hpp"
+
+using memreg::layout;
+using memreg::scalar_kind;
+namespace cdecl = memreg::cdecl;
+
+namespace {
+
+/// Every declaration of c_structs.hpp, in one registry, in order.
+cdecl::registry all_structs() {
+    cdecl::registry types;
+    for (const char* decl :
+         {cs::s01_decl, cs::s02_decl, cs::s03_decl, cs::s04_decl, cs::s05_decl, cs::s06_decl,
+          cs::s07_decl, cs::s08_decl, cs::s09_decl, cs::s10_decl, cs::s11_decl, cs::s12_decl,
+          cs::s13_decl, cs::s14_decl, cs::s15_decl, cs::s16_decl, cs::s17_decl, cs::s18_decl,
+          cs::s19_decl, cs::s20_decl, cs::s21_decl, cs::s22_decl, cs::u23_decl, cs::s24_decl,
+          cs::s25_decl, cs::s26_decl, cs::s27_decl, cs::s28_decl})
+        types.define(decl);
+    return types;
+}
+
+}  // namespace
+
+// The compiler's sizeof, alignof and offsetof against the parsed layout.
+#define CHECK_RECORD(kind, T)                                       \
+    const layout T##_l = types.type(kind " " #T);                  \
+    CHECK(T##_l.size() == sizeof(cs::T));                           \
+    CHECK(T##_l.alignment() == alignof(cs::T))
+#define CHECK_OFFSET(T, path) CHECK(T##_l.offset_of(#path) == offsetof(cs::T, path))
+
+TEST_CASE("cdecl lays out C structs exactly as the compiler does", "[cdecl][layout]") {
+    const cdecl::registry types = all_structs();
+    CHECK_RECORD("struct", s01); CHECK_OFFSET(s01, c); CHECK_OFFSET(s01, i);
+    CHECK_RECORD("struct", s02); CHECK_OFFSET(s02, d); CHECK_OFFSET(s02, e);
+    CHECK_RECORD("struct", s03); CHECK_OFFSET(s03, b); CHECK_OFFSET(s03, c); CHECK_OFFSET(s03, d);
+    CHECK_RECORD("struct", s04); CHECK_OFFSET(s04, value); CHECK_OFFSET(s04, done);
+    CHECK_RECORD("struct", s05); CHECK_OFFSET(s05, name[12]); CHECK_OFFSET(s05, id);
+    CHECK_RECORD("struct", s06); CHECK_OFFSET(s06, tail);
+    CHECK_RECORD("struct", s07); CHECK_OFFSET(s07, c); CHECK_OFFSET(s07, next);
+    CHECK_RECORD("struct", s08); CHECK_OFFSET(s08, inner); CHECK_OFFSET(s08, inner.i); CHECK_OFFSET(s08, after);
+    CHECK_RECORD("struct", s09); CHECK_OFFSET(s09, items[2].e); CHECK_OFFSET(s09, n);
+    CHECK_RECORD("struct", s10); CHECK_OFFSET(s10, m[3][2]); CHECK_OFFSET(s10, c);
+    CHECK_RECORD("struct", s11); CHECK_OFFSET(s11, u.f); CHECK_OFFSET(s11, c);
+    CHECK_RECORD("struct", s12); CHECK_OFFSET(s12, i); CHECK_OFFSET(s12, d);
+    CHECK_RECORD("struct", s13); CHECK_OFFSET(s13, i);
+    CHECK_RECORD("struct", s14); CHECK_OFFSET(s14, b); CHECK_OFFSET(s14, c);
+    CHECK_RECORD("struct", s15); CHECK_OFFSET(s15, i);
+    CHECK_RECORD("struct", s16); CHECK_OFFSET(s16, sc); CHECK_OFFSET(s16, us); CHECK_OFFSET(s16, l); CHECK_OFFSET(s16, ull);
+    CHECK_RECORD("struct", s17); CHECK_OFFSET(s17, d); CHECK_OFFSET(s17, ip); CHECK_OFFSET(s17, up);
+    CHECK_RECORD("struct", s18); CHECK_OFFSET(s18, i);
+    CHECK_RECORD("struct", s19); CHECK_OFFSET(s19, b[1].i); CHECK_OFFSET(s19, c);
+    CHECK_RECORD("struct", s20); CHECK_OFFSET(s20, body.len); CHECK_OFFSET(s20, body.crc);
+    CHECK_RECORD("struct", s21); CHECK_OFFSET(s21, c);
+    CHECK_RECORD("struct", s22); CHECK_OFFSET(s22, ll); CHECK_OFFSET(s22, f); CHECK_OFFSET(s22, s);
+    CHECK_RECORD("union", u23); CHECK_OFFSET(u23, d);
+    CHECK_RECORD("struct", s24); CHECK_OFFSET(s24, u.d); CHECK_OFFSET(s24, b);
+    CHECK_RECORD("struct", s25); CHECK_OFFSET(s25, p.c); CHECK_OFFSET(s25, z);
+    CHECK_RECORD("struct", s26);
+    CHECK_RECORD("struct", s27); CHECK_OFFSET(s27, i); CHECK_OFFSET(s27, s);
+    CHECK_RECORD("struct", s28); CHECK_OFFSET(s28, text[10]);
+}
+
+TEST_CASE("cdecl maps C types to scalar kinds", "[cdecl]") {
+    const cdecl::registry types = all_structs();
+    const layout s16 = types.type("struct s16");
+    CHECK(s16.fields()[0].type.scalar() == scalar_kind::uint8);
+    CHECK(s16.fields()[1].type.scalar() == scalar_kind::int8);
+    CHECK(s16.fields()[2].type.scalar() == scalar_kind::uint16);
+    CHECK(s16.fields()[3].type.scalar() == memreg::scalar_kind_of<long>());
+    CHECK(s16.fields()[4].type.scalar() == scalar_kind::uint64);
+    CHECK(types.type("char").scalar() == scalar_kind::character);
+    CHECK(types.type("_Bool").scalar() == scalar_kind::boolean);
+    CHECK(types.type("unsigned").scalar() == scalar_kind::uint32);
+    CHECK(types.type("long int").scalar() == memreg::scalar_kind_of<long>());
+    CHECK(types.type("const double").scalar() == scalar_kind::float64);
+    CHECK(types.type("struct s07").fields()[2].type.name() == "struct s07 *");
+    CHECK(types.type("struct s21").fields()[0].type.scalar() == scalar_kind::pointer);
+    CHECK(types.type("enum e28").scalar() == scalar_kind::int32);
+    CHECK(types.constant("e28_c") == 11);
+    CHECK_FALSE(types.constant("nothing").has_value());
+    CHECK(types.type("uint8_t[16]").size() == 16);
+    CHECK(types.type("uint8_t[16]").name() == "uint8_t[16]");
+    CHECK(types.type("struct s01 *[4]").size() == 4 * sizeof(void*));
+    CHECK(types.type("char **").name() == "char **");
+    CHECK(types.type("struct undefined_yet *").scalar() == scalar_kind::pointer);
+}
+
+TEST_CASE("a registry keeps typedefs and tags across define calls", "[cdecl]") {
+    cdecl::registry types;
+    types.define("typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel;");
+    types.define("typedef struct image { int w, h; rgba_pixel *pixels; rgba_pixel first; } image_t;");
+    const layout pixel = types.type("rgba_pixel");
+    CHECK(pixel.size() == 4);
+    CHECK(pixel.name() == "rgba_pixel");
+    CHECK(pixel.offset_of("alpha") == 3);
+    CHECK(types.type("image_t").identical(types.type("struct image")));
+    CHECK(types.type("image_t").offset_of("first.blue") == 18);
+    CHECK(types.find_typedef("rgba_pixel").has_value());
+    CHECK(types.find_struct("image").has_value());
+    CHECK_FALSE(types.find_union("image").has_value());
+    CHECK_FALSE(types.find_typedef("nothing").has_value());
+    // Repeating a typedef of the same type is allowed, as in C11.
+    types.define("typedef int int32_t; typedef unsigned long size_t;");
+    // Opaque types: a typedef of a struct without a body, filled in later.
+    types.define("typedef struct lua_State lua_State; struct holder { lua_State *L; };");
+    CHECK(types.type("struct holder").size() == sizeof(void*));
+    types.define("struct lua_State { int top; };");
+    CHECK(types.type("lua_State").size() == sizeof(int));
+    CHECK(cdecl::parse("struct p { char c; double d; };", "struct p").size() == 16);
+}
+
+TEST_CASE("cdecl takes comments, pragmas, expressions and attributes", "[cdecl]") {
+    cdecl::registry types;
+    types.define(R"(
+        /* a block comment */
+        // a line comment
+        enum { N = 4, M = N * 2 + (1 << 2), K = sizeof(int) + 0x10 - 010 % 3 };
+        struct a { char c[M]; int k[K]; };  /* M = 12, K = 18 */
+        #pragma pack(1)
+        struct b { char c; double d; };
+        #pragma pack()
+        struct c { char c; double d; };
+        struct __attribute__((__packed__)) d { char c; int i; };
+    )");
+    CHECK(types.type("struct a").offset_of("k") == 12);
+    CHECK(types.type("struct a").size() == 12 + 18 * 4);
+    CHECK(types.type("struct b").size() == 9);
+    CHECK(types.type("struct c").size() == 16);
+    CHECK(types.type("struct d").size() == 5);
+    // #pragma pack does not leak out of the define that set it.
+    types.define("#pragma pack(1)\nstruct e { char c; int i; };");
+    types.define("struct f { char c; int i; };");
+    CHECK(types.type("struct e").size() == 5);
+    CHECK(types.type("struct f").size() == 8);
+}
+
+TEST_CASE("a malformed declaration is a parse_error with line and column", "[cdecl][error]") {
+    cdecl::registry types;
+    const auto fails = [&](const char* text, const char* message) {
+        CHECK_THROWS_MATCHES(types.define(text), memreg::parse_error, Catch::Message(message));
+    };
+    fails("struct x { int a; }", "cdecl::define(line=1, column=20): expected a name, found the end of the text");
+    fails("struct x {\n  int a\n};", "cdecl::define(line=3, column=1): expected ';' after the member, found '}'");
+    fails("struct x { foo a; };", "cdecl::define(line=1, column=12): unknown type name 'foo'");
+    fails("struct x { int a; int a; };",
+          "cdecl::define(line=1, column=23): layout_builder::add(type=struct x, name=a): duplicate field name");
+    fails("struct x { int a : 3; };", "cdecl::define(line=1, column=18): bit-fields are not supported");
+    fails("int f(int);", "cdecl::define(line=1, column=6): function declarations are not supported");
+    fails("int x;",
+          "cdecl::define(line=1, column=5): 'x' declares an object; only types (typedef, struct, union, enum) can be declared");
+    fails("struct y; struct x { struct y inner; };",
+          "cdecl::define(line=1, column=31): struct y has no definition (only a pointer to it can be used)");
+    fails("struct x { void v; };", "cdecl::define(line=1, column=17): 'v' cannot have type void");
+    fails("struct x { long double d; };", "cdecl::define(line=1, column=12): long double is not supported");
+    fails("struct x { unsigned float f; };", "cdecl::define(line=1, column=12): invalid combination of type specifiers");
+    fails("struct x { char c[-1]; };", "cdecl::define(line=1, column=18): array size -1 is negative");
+    fails("struct x { char c[1/0]; };", "cdecl::define(line=1, column=20): division by zero");
+    fails("struct x { char c[N]; };", "cdecl::define(line=1, column=19): unknown constant 'N'");
+    fails("struct x { char c[99999999999999999999]; };",
+          "cdecl::define(line=1, column=19): number '99999999999999999999' is too large");
+    fails("struct x { char c[0x7fffffffffffffff][16]; };",
+          "cdecl::define(line=1, column=17): layout::array_of(type=char[16], count=9223372036854775807): the array's size overflows");
+    fails("struct x { int a; } __attribute__((weird));",
+          "cdecl::define(line=1, column=36): unsupported attribute 'weird'");
+    fails("#define X 1", "cdecl::define(line=1, column=2): only '#pragma pack' is understood, found 'define'");
+    fails("#pragma pack(3)", "cdecl::define(line=1, column=14): pack value 3 is not a power of two up to 256");
+    fails("#pragma pack(pop)", "cdecl::define(line=1, column=14): #pragma pack(pop) without a push");
+    fails("/* open", "cdecl::define(line=1, column=1): unterminated comment");
+    fails("struct x { int a; @ };", "cdecl::define(line=1, column=19): expected a type, found '@'");
+    fails("typedef int;", "cdecl::define(line=1, column=12): a typedef needs a name");
+    fails("struct z { int a; }; struct z { int b; };", "cdecl::define(line=1, column=29): redefinition of struct z");
+    fails("typedef int t; typedef char t;", "cdecl::define(line=1, column=29): 't' is already a typedef of int32_t");
+    fails("enum { A, A };", "cdecl::define(line=1, column=11): redefinition of 'A'");
+    // Nothing from the failed defines was kept.
+    CHECK_FALSE(types.find_struct("x").has_value());
+    CHECK_FALSE(types.find_struct("z").has_value());
+    CHECK_FALSE(types.find_typedef("t").has_value());
+    CHECK_FALSE(types.constant("A").has_value());
+}
+
+TEST_CASE("a bad type name is a parse_error", "[cdecl][error]") {
+    cdecl::registry types;
+    types.define("struct known { int a; };");
+    CHECK_THROWS_MATCHES(types.type("unknown_t"), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=1): unknown type name 'unknown_t'"));
+    CHECK_THROWS_MATCHES(types.type("struct missing"), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=15): struct missing has no definition (only a pointer to it can be used)"));
+    CHECK_THROWS_MATCHES(types.type("struct known junk"), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=14): expected the end of the type, found 'junk'"));
+    CHECK_THROWS_MATCHES(types.type("struct { int a; }"), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=8): a type name cannot define a type"));
+    CHECK_THROWS_MATCHES(types.type(""), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=1): expected a type, found the end of the text"));
+    const memreg::parse_error e = [&] {
+        try {
+            (void)types.type("int\n  [x]");
+        } catch (const memreg::parse_error& caught) {
+            return caught;
+        }
+        return memreg::parse_error("", 0, 0);
+    }();
+    CHECK(e.line() == 2);
+    CHECK(e.column() == 4);
+}
