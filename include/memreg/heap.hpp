@@ -1,0 +1,328 @@
+// memreg/heap.hpp — a general-purpose heap with an initial and a maximum size.
+//
+// heap<Upstream> is the C++ form of a Windows HeapCreate heap, tuned for the way
+// a Lua state allocates: many small blocks, frequent reallocs, frees that give
+// the block's size back. Blocks up to 512 B come from size-class free lists
+// (heap/small_blocks.hpp) carved out of chunks; larger or over-aligned ones go
+// to the upstream allocator with a header (heap/large_blocks.hpp). The bytes it
+// holds from upstream never exceed the maximum: an allocation that would fails
+// with an empty region. stats() reports what is live and held; validate() walks
+// every structure and throws memreg::corruption naming the first fault.
+//
+// Freed small blocks are poisoned (detail/poison.hpp). Single-threaded; wrap it
+// in synchronized<> to share it.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "allocator.hpp"
+#include "detail/poison.hpp"
+#include "detail/upstream.hpp"
+#include "error.hpp"
+#include "heap/large_blocks.hpp"
+#include "heap/small_blocks.hpp"
+#include "region.hpp"
+
+namespace memreg {
+
+struct heap_options {
+    /// Bytes of small-block chunk taken from the upstream at construction (0: lazily).
+    std::size_t initial = 0;
+    /// Most bytes the heap holds from its upstream at once; 0 means no limit.
+    std::size_t maximum = 0;
+};
+
+struct heap_stats {
+    std::size_t live_bytes;      ///< sum of the sizes of the blocks allocated and not freed
+    std::size_t live_blocks;     ///< how many such blocks
+    std::size_t peak_bytes;      ///< the highest live_bytes has been
+    std::size_t capacity_bytes;  ///< bytes held from the upstream (chunks, large blocks, headers)
+    std::size_t maximum_bytes;   ///< the maximum it was created with (0: none)
+};
+
+namespace detail {
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_heap_options(std::size_t initial,
+                                                                      std::size_t maximum,
+                                                                      const char* reason) {
+    throw bad_argument(message("heap").arg("initial", initial).arg("maximum", maximum).because(reason));
+}
+
+}  // namespace detail
+
+template <allocator Upstream = malloc_allocator>
+class heap {
+public:
+    explicit heap(heap_options options = {})
+        requires detail::store_by_value<Upstream>
+        : heap(Upstream(), options) {}
+    explicit heap(Upstream&& upstream, heap_options options = {})
+        requires detail::store_by_value<Upstream>
+        : heap(upstream, options) {}
+
+    /// A heap over `upstream` (which must outlive it). Throws bad_argument when the
+    /// initial size is above the maximum or too small for one block, and
+    /// allocation_failure when the upstream cannot give the initial size.
+    explicit heap(Upstream& upstream, heap_options options = {})
+        : maximum_(options.maximum), upstream_(upstream) {
+        if (options.maximum != 0 && options.initial > options.maximum)
+            detail::throw_heap_options(options.initial, options.maximum,
+                                       "the initial size is larger than the maximum");
+        if (options.initial == 0) return;
+        const std::size_t size = options.initial / granule * granule;
+        if (size < sizeof(chunk) + granule)
+            detail::throw_heap_options(options.initial, options.maximum,
+                                       "the initial size is too small for one block");
+        const region raw = upstream_.get().try_allocate(size, granule);
+        if (raw.empty()) detail::throw_allocation_failure("heap", size, granule);
+        add_chunk(raw);
+    }
+
+    heap(const heap&) = delete;  // blocks and chunks point into it
+    heap& operator=(const heap&) = delete;
+
+    ~heap() { release_all(); }
+
+    /// n bytes at `alignment`, or an empty region: for n == 0, an alignment that is
+    /// not a power of two, when the maximum would be exceeded, or upstream fails.
+    [[nodiscard]] region try_allocate(std::size_t n, std::size_t alignment) noexcept {
+        if (detail::heap_parts::is_small(n, alignment) && is_valid_alignment(alignment)) [[likely]] {
+            std::byte* p = small_.pop(detail::heap_parts::class_of(n));
+            if (p == nullptr) [[unlikely]] {
+                p = carve(detail::heap_parts::class_size(detail::heap_parts::class_of(n)));
+                if (p == nullptr) return {};
+            }
+            note_allocated(n);
+            return {p, n};
+        }
+        return allocate_large(n, alignment);
+    }
+
+    /// Like try_allocate, but throws: bad_alignment for an alignment that is not a
+    /// power of two, allocation_failure naming the maximum or the upstream failure.
+    [[nodiscard]] region allocate(std::size_t n, std::size_t alignment = default_alignment) {
+        if (!is_valid_alignment(alignment)) detail::throw_bad_alignment("heap::allocate", n, alignment);
+        if (n == 0) return {};
+        const region r = try_allocate(n, alignment);
+        if (r.empty()) throw_full("heap::allocate", n, alignment);
+        return r;
+    }
+
+    /// Takes back a block, given with the size and alignment it was allocated
+    /// with. A large block this heap does not know (another allocator's, or freed
+    /// already) is left alone and reported by the next validate().
+    void deallocate(region r, std::size_t alignment) noexcept {
+        if (r.empty()) return;
+        if (detail::heap_parts::is_small(r.size(), alignment)) [[likely]] {
+            if (!small_.push(r.data(), detail::heap_parts::class_of(r.size()))) [[unlikely]] {
+                note_fault(r, "block freed twice (it is already first on its free list)");
+                return;
+            }
+            live_bytes_ -= r.size();
+            --live_blocks_;
+            return;
+        }
+        free_large(r);
+    }
+
+    /// Keeps the block in place when the new size is in the same size class, or
+    /// when it is the newest small block and its chunk has room; large blocks use
+    /// the upstream's own reallocation. Otherwise allocates, copies and frees.
+    [[nodiscard]] region try_reallocate(region r, std::size_t n, std::size_t alignment) noexcept {
+        if (!is_valid_alignment(alignment)) return {};
+        if (r.empty()) return try_allocate(n, alignment);
+        if (n == 0) {
+            deallocate(r, alignment);
+            return {};
+        }
+        using namespace detail::heap_parts;
+        const bool was_small = is_small(r.size(), alignment);
+        if (was_small && is_small(n, alignment)) {
+            const std::size_t from = class_size(class_of(r.size()));
+            const std::size_t to = class_size(class_of(n));
+            if (from == to || small_.resize_last(r.data(), from, to)) return resized(r, n);
+        } else if (!was_small && !is_small(n, alignment)) {
+            if (const region moved = reallocate_large(r, n); !moved.empty()) return moved;
+            if (large_.find(r.data()) == nullptr) return {};
+        }
+        const region moved = try_allocate(n, alignment);
+        if (moved.empty()) return {};
+        std::memcpy(moved.data(), r.data(), std::min(n, r.size()));
+        deallocate(r, alignment);
+        return moved;
+    }
+
+    [[nodiscard]] heap_stats stats() const noexcept {
+        return {live_bytes_, live_blocks_, peak_bytes_, capacity_, maximum_};
+    }
+
+    /// Walks the free lists, the chunks and the large blocks; throws corruption
+    /// naming the first fault: a bad free seen by deallocate, a block freed twice,
+    /// a free-list link pointing outside the heap, a large block header overwritten.
+    void validate() const {
+        if (fault_.reason != nullptr)
+            throw corruption(detail::message("heap::deallocate")
+                                 .arg("size", fault_.size)
+                                 .arg("address", fault_.address)
+                                 .because(fault_.reason));
+        small_.validate();
+        std::size_t held = large_.validate();
+        for (chunk* c = small_.chunks(); c != nullptr; c = c->next) held += c->size;
+        if (held != capacity_)
+            throw corruption(detail::message("heap::validate")
+                                 .arg("capacity", capacity_)
+                                 .because("chunks and large blocks add up to " +
+                                          std::to_string(held) + " bytes"));
+    }
+
+    [[nodiscard]] Upstream& upstream() const noexcept { return upstream_.get(); }
+
+private:
+    using chunk = detail::heap_parts::small_chunk;
+    static constexpr std::size_t granule = detail::heap_parts::granule;
+    static constexpr std::size_t first_chunk = 64 * 1024;
+    static constexpr std::size_t largest_chunk = 1024 * 1024;
+
+    /// Bytes that can still be taken from upstream without passing the maximum.
+    [[nodiscard]] std::size_t room() const noexcept {
+        return maximum_ == 0 ? std::numeric_limits<std::size_t>::max() : maximum_ - capacity_;
+    }
+
+    void note_allocated(std::size_t n) noexcept {
+        live_bytes_ += n;
+        ++live_blocks_;
+        if (live_bytes_ > peak_bytes_) peak_bytes_ = live_bytes_;
+    }
+
+    region resized(region r, std::size_t n) noexcept {
+        live_bytes_ = live_bytes_ - r.size() + n;
+        if (live_bytes_ > peak_bytes_) peak_bytes_ = live_bytes_;
+        return {r.data(), n};
+    }
+
+    void note_fault(region r, const char* reason) noexcept {
+        if (fault_.reason != nullptr) return;  // the first one explains the rest
+        fault_ = {reason, r.size(), reinterpret_cast<std::uintptr_t>(r.data())};
+    }
+
+    void add_chunk(region raw) noexcept {
+        capacity_ += raw.size();
+        small_.add_chunk(raw.data(), raw.size());
+    }
+
+    [[gnu::noinline]] std::byte* carve(std::size_t bytes) noexcept {
+        if (std::byte* p = small_.carve(bytes)) return p;
+        const std::size_t need = sizeof(chunk) + bytes;
+        if (need > room()) return nullptr;
+        std::size_t size = std::min(std::max(next_chunk_, need), room() / granule * granule);
+        region raw = upstream_.get().try_allocate(size, granule);
+        if (raw.empty() && size > need) raw = upstream_.get().try_allocate(size = need, granule);
+        if (raw.empty()) return nullptr;
+        next_chunk_ = std::min(next_chunk_ * 2, largest_chunk);
+        add_chunk(raw);
+        return small_.carve(bytes);
+    }
+
+    [[gnu::noinline]] region allocate_large(std::size_t n, std::size_t alignment) noexcept {
+        if (n == 0 || !is_valid_alignment(alignment)) return {};
+        const std::size_t offset = detail::heap_parts::large_offset(alignment);
+        if (n > room() || offset > room() - n) return {};
+        const std::size_t upstream_alignment = std::max(alignment, granule);
+        const region raw = upstream_.get().try_allocate(offset + n, upstream_alignment);
+        if (raw.empty()) return {};
+        capacity_ += raw.size();
+        note_allocated(n);
+        return {large_.adopt(raw.data(), n, offset, upstream_alignment), n};
+    }
+
+    void free_large(region r) noexcept {
+        detail::heap_parts::large_header* h = large_.find(r.data());
+        if (h == nullptr) {
+            note_fault(r, "block was not allocated by this heap, or was freed twice");
+            return;
+        }
+        if (h->size != r.size()) note_fault(r, "size differs from the size the block was allocated with");
+        large_.unlink(h);
+        const region raw(h->base(), h->offset + h->size);
+        capacity_ -= raw.size();
+        live_bytes_ -= h->size;
+        --live_blocks_;
+        upstream_.get().deallocate(raw, h->alignment);
+    }
+
+    /// The upstream's own reallocation for a large block, or an empty region.
+    region reallocate_large(region r, std::size_t n) noexcept {
+        detail::heap_parts::large_header* h = large_.find(r.data());
+        if (h == nullptr) {
+            note_fault(r, "block was not allocated by this heap, or was freed twice");
+            return {};
+        }
+        if constexpr (resizable_allocator<Upstream>) {
+            if (h->alignment > granule || (n > h->size && n - h->size > room())) return {};
+            const std::size_t offset = h->offset;
+            const std::size_t old_size = h->size;
+            large_.unlink(h);
+            const region raw = upstream_.get().try_reallocate(region(h->base(), offset + old_size),
+                                                              offset + n, h->alignment);
+            if (raw.empty()) {
+                large_.link(h);
+                return {};
+            }
+            auto* moved = reinterpret_cast<detail::heap_parts::large_header*>(raw.data() + offset) - 1;
+            moved->size = n;
+            large_.link(moved);
+            capacity_ = capacity_ - old_size + n;
+            return resized(region(moved->data(), old_size), n);
+        } else {
+            return {};
+        }
+    }
+
+    [[noreturn, gnu::cold, gnu::noinline]] void throw_full(const char* operation, std::size_t n,
+                                                          std::size_t alignment) const {
+        const std::string reason =
+            maximum_ != 0 && (n > room() || detail::heap_parts::large_offset(alignment) > room() - n)
+                ? "the heap's maximum of " + std::to_string(maximum_) + " bytes would be exceeded (" +
+                      std::to_string(capacity_) + " held, " + std::to_string(live_bytes_) + " live)"
+                : std::string("the upstream allocator could not provide the memory");
+        throw allocation_failure(
+            detail::message(operation).arg("size", n).arg("alignment", alignment).because(reason));
+    }
+
+    void release_all() noexcept {
+        while (detail::heap_parts::large_header* h = large_.head()) {
+            large_.unlink(h);
+            upstream_.get().deallocate(region(h->base(), h->offset + h->size), h->alignment);
+        }
+        chunk* c = small_.chunks();
+        while (c != nullptr) {
+            chunk* next = c->next;
+            const std::size_t size = c->size;
+            detail::unpoison(c, size);
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(c), size), granule);
+            c = next;
+        }
+    }
+
+    detail::heap_parts::small_blocks small_;  // first: the fast paths touch it and the counters
+    std::size_t live_bytes_ = 0;
+    std::size_t live_blocks_ = 0;
+    std::size_t peak_bytes_ = 0;
+    std::size_t capacity_ = 0;
+    std::size_t maximum_ = 0;
+    std::size_t next_chunk_ = first_chunk;
+    detail::heap_parts::large_blocks large_{this};
+    struct {
+        const char* reason;
+        std::size_t size;
+        std::uintptr_t address;
+    } fault_{};
+    [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;
+};
+
+}  // namespace memreg

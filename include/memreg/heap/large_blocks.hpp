@@ -1,0 +1,109 @@
+// memreg/heap/large_blocks.hpp — the heap's blocks above 512 B (or over-aligned).
+//
+// Each one comes straight from the upstream allocator with a 48-byte header in
+// front: links to the other large blocks (so the heap can free them all when it
+// dies, and validate() can walk them), the size, and a check word derived from
+// the header's address and the owning heap, which catches a block of another
+// allocator or one freed twice before it is handed back upstream.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "../allocator.hpp"
+#include "../error.hpp"
+
+namespace memreg::detail::heap_parts {
+
+struct alignas(16) large_header {
+    large_header* prev;
+    large_header* next;
+    std::size_t size;    // what the caller asked for
+    std::size_t offset;     // from the start of the upstream block to the caller's bytes
+    std::size_t alignment;  // the upstream block was allocated with
+    std::uintptr_t check;
+    [[nodiscard]] std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
+    [[nodiscard]] std::byte* base() noexcept { return data() - offset; }
+};
+
+/// Bytes in front of a large block aligned to `alignment`: the header, rounded up
+/// so that the caller's bytes keep the alignment.
+[[nodiscard]] constexpr std::size_t large_offset(std::size_t alignment) noexcept {
+    const std::size_t a = alignment < alignof(large_header) ? alignof(large_header) : alignment;
+    return (sizeof(large_header) + a - 1) / a * a;
+}
+
+class large_blocks {
+public:
+    explicit large_blocks(const void* owner) noexcept
+        : key_(reinterpret_cast<std::uintptr_t>(owner) ^ 0x6d656d7265672eULL) {}
+
+    /// Takes over an upstream block of offset + n bytes; returns the caller's part.
+    std::byte* adopt(std::byte* base, std::size_t n, std::size_t offset,
+                     std::size_t alignment) noexcept {
+        auto* h = ::new (static_cast<void*>(base + offset - sizeof(large_header)))
+            large_header{nullptr, nullptr, n, offset, alignment, 0};
+        link(h);
+        return h->data();
+    }
+
+    /// The header of a block the caller hands back, or null when the check word
+    /// says it is not a live block of this heap.
+    [[nodiscard]] large_header* find(std::byte* p) const noexcept {
+        auto* h = reinterpret_cast<large_header*>(p) - 1;
+        return h->check == check_of(h) ? h : nullptr;
+    }
+
+    /// Removes h from the list (before its memory goes back or moves).
+    void unlink(large_header* h) noexcept {
+        (h->prev != nullptr ? h->prev->next : head_) = h->next;
+        if (h->next != nullptr) h->next->prev = h->prev;
+        h->check = 0;
+        --count_;
+    }
+
+    [[nodiscard]] large_header* head() const noexcept { return head_; }
+    [[nodiscard]] std::size_t count() const noexcept { return count_; }
+
+    /// Inserts a header (new, or one that moved with its block) at the front.
+    void link(large_header* h) noexcept {
+        h->prev = nullptr;
+        h->next = head_;
+        if (head_ != nullptr) head_->prev = h;
+        head_ = h;
+        h->check = check_of(h);
+        ++count_;
+    }
+
+    /// Walks the list; returns the bytes held upstream, throws corruption on a fault.
+    std::size_t validate() const {
+        std::size_t seen = 0;
+        std::size_t bytes = 0;
+        for (large_header* h = head_; h != nullptr; h = h->next) {
+            const auto address = reinterpret_cast<std::uintptr_t>(h->data());
+            if (++seen > count_)
+                throw corruption(message("heap::validate").arg("address", address)
+                                     .because("large block list longer than its count"));
+            if (h->check != check_of(h) || (h->next != nullptr && h->next->prev != h))
+                throw corruption(message("heap::validate").arg("address", address)
+                                     .because("large block header overwritten"));
+            bytes += h->offset + h->size;
+        }
+        if (seen != count_)
+            throw corruption(message("heap::validate").arg("count", count_)
+                                 .because("large block list shorter than its count"));
+        return bytes;
+    }
+
+private:
+    [[nodiscard]] std::uintptr_t check_of(const large_header* h) const noexcept {
+        return reinterpret_cast<std::uintptr_t>(h) ^ key_;
+    }
+
+    std::uintptr_t key_;
+    large_header* head_ = nullptr;
+    std::size_t count_ = 0;
+};
+
+}  // namespace memreg::detail::heap_parts
