@@ -5,5 +5,8 @@
 #include "region.hpp"
 #include "ops.hpp"
 #include "allocator.hpp"
+#include "arena.hpp"
+#include "current.hpp"
+#include "heap.hpp"
 #include "file.hpp"
 #include "shared.hpp"
