@@ -14,6 +14,8 @@
 #include "lua/userdata.hpp"
 #include "lua/scalars.hpp"
 #include "lua/region_methods.hpp"
+#include "lua/allocators.hpp"
+#include "lua/files.hpp"
 #include "lua/state.hpp"
 
 // ---- lua-ext headers (pack, buffer, struct) go here ----
@@ -33,6 +35,8 @@ inline int open(lua_State* L) {
     const int methods = lua_gettop(L);
 
     detail::register_regions(L, module, methods);
+    detail::register_allocators(L, module);
+    detail::register_files(L, module, methods);
 
     // ---- lua-ext registration calls go here, e.g.
     //      detail::register_pack(L, methods);

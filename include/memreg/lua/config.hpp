@@ -86,8 +86,17 @@ inline void* test_udata(lua_State* L, int idx, const char* tname) {
     return same ? p : nullptr;
 }
 
-/// The Lua type name of the value at idx, for messages.
-inline const char* type_name(lua_State* L, int idx) { return luaL_typename(L, idx); }
+/// The type name of the value at idx, for messages: the metatable's __name for
+/// memreg's userdata ("region", "heap", …), else Lua's type name.
+inline std::string type_name(lua_State* L, int idx) {
+    if (lua_type(L, idx) == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
+        lua_getfield(L, -1, "__name");
+        std::string name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+        lua_pop(L, 2);
+        if (name.rfind("memreg.", 0) == 0) return name.substr(7);
+    }
+    return luaL_typename(L, idx);
+}
 
 /// True if the value at idx is a number (not a string that looks like one).
 inline bool is_number(lua_State* L, int idx) { return lua_type(L, idx) == LUA_TNUMBER; }

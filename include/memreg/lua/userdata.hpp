@@ -172,6 +172,8 @@ inline void push_metatable(lua_State* L) {
     lua_setfield(L, -2, "__index");
     lua_pushstring(L, region_metatable);
     lua_setfield(L, -2, "__metatable");  // Lua code cannot take __gc away
+    lua_pushstring(L, region_metatable);
+    lua_setfield(L, -2, "__name");  // 5.3+ sets it; older versions need it for messages
 }
 
 /// Pushes the method table (the metatable's __index).

@@ -1,0 +1,249 @@
+// memreg/lua/allocators.hpp — memreg's heap and arena from Lua.
+//
+//   local h = memreg.heap{initial = 65536, max = 1048576}  -- both optional (max 0: none)
+//   local r = h:alloc(n)       -- a zero-filled region, or nil and a message when the
+//                              -- heap's maximum would be passed
+//   h:stats()                  -- {live_bytes, live_blocks, peak_bytes, capacity_bytes,
+//                              --  maximum_bytes}
+//   h:validate()               -- true, or raises naming the corruption found
+//   local a = memreg.arena([chunk])   -- chunk: the first chunk's size (default 4096)
+//   a:alloc(n)                 -- like heap:alloc
+//   a:reset()                  -- gives everything back: its regions become invalid
+//
+// Regions keep their allocator alive: the heap or arena is a counted box that the
+// Lua object and every block from it hold, so collecting the heap object while
+// regions from it live is safe (and so is any order of finalizers).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "../arena.hpp"
+#include "../heap.hpp"
+#include "userdata.hpp"
+
+namespace memreg::lua::detail {
+
+/// An allocator shared by its Lua object and the blocks it gave out.
+template <class A>
+struct allocator_box {
+    template <class... Args>
+    explicit allocator_box(Args&&... args) : allocator(std::forward<Args>(args)...) {}
+    A allocator;
+    std::uint64_t epoch = 0;  // bumped by an arena's reset
+    std::size_t refs = 1;     // the Lua object + one per block
+};
+
+template <class A>
+void unref(allocator_box<A>* box) noexcept {
+    if (--box->refs == 0) delete box;
+}
+
+using heap_box = allocator_box<memreg::heap<>>;
+using arena_box = allocator_box<memreg::arena<>>;
+
+/// A block from a heap or an arena. Blocks from an arena die with its reset.
+template <class A>
+class box_block final : public owned_block<A> {
+public:
+    box_block(allocator_box<A>* box, region bytes, const char* kind) noexcept
+        : owned_block<A>(box->allocator, bytes, kind), box_(box), epoch_(box->epoch) {
+        ++box_->refs;
+    }
+    ~box_block() override {
+        box_block::release();
+        unref(box_);
+    }
+    void release() noexcept override {
+        if (this->released()) return;
+        if (box_->epoch == epoch_) {
+            owned_block<A>::release();
+        } else {
+            this->invalidate();  // the arena already took the memory back
+        }
+    }
+    bool try_resize(std::size_t n) noexcept override {
+        return alive() && owned_block<A>::try_resize(n);
+    }
+    [[nodiscard]] bool alive() const noexcept override {
+        return !this->released() && box_->epoch == epoch_;
+    }
+
+private:
+    allocator_box<A>* box_;
+    std::uint64_t epoch_;
+};
+
+template <class A> struct box_names;
+template <> struct box_names<memreg::heap<>> {
+    static constexpr const char* metatable = "memreg.heap";
+    static constexpr const char* kind = "heap";
+    static constexpr const char* alloc = "heap:alloc";
+};
+template <> struct box_names<memreg::arena<>> {
+    static constexpr const char* metatable = "memreg.arena";
+    static constexpr const char* kind = "arena";
+    static constexpr const char* alloc = "arena:alloc";
+};
+
+/// The box behind the heap or arena object at argument arg.
+template <class A>
+allocator_box<A>& check_box(lua_State* L, int arg, const char* fname) {
+    auto** p = static_cast<allocator_box<A>**>(test_udata(L, arg, box_names<A>::metatable));
+    if (p == nullptr || *p == nullptr) throw_type(L, arg, fname, box_names<A>::kind);
+    return **p;
+}
+
+template <class A>
+int box_gc(lua_State* L) {
+    auto** p = static_cast<allocator_box<A>**>(lua_touserdata(L, 1));
+    if (p != nullptr && *p != nullptr) unref(std::exchange(*p, nullptr));
+    return 0;
+}
+
+/// Pushes a new Lua object for a box made by make() (which may throw).
+template <class A, class Make>
+void push_box(lua_State* L, Make make) {
+    auto** p = static_cast<allocator_box<A>**>(lua_newuserdata(L, sizeof(allocator_box<A>*)));
+    *p = nullptr;
+    luaL_getmetatable(L, box_names<A>::metatable);
+    lua_setmetatable(L, -2);
+    *p = make();
+}
+
+/// h:alloc(n) / a:alloc(n): a zero-filled region, or nil and a message.
+template <class A>
+int box_alloc(lua_State* L) {
+    constexpr const char* fname = box_names<A>::alloc;
+    allocator_box<A>& box = check_box<A>(L, 1, fname);
+    const std::size_t n = check_size(L, 2, fname);
+    region_userdata& ud = push_empty_userdata(L);
+    const region bytes = n == 0 ? region() : box.allocator.try_allocate(n, default_alignment);
+    if (n != 0 && bytes.empty()) {
+        lua_pushnil(L);
+        char message[160];
+        std::snprintf(message, sizeof message, "%s(size=%zu): the %s has no room for it", fname,
+                      n, box_names<A>::kind);
+        lua_pushstring(L, message);
+        return 2;
+    }
+    if (n != 0) std::memset(bytes.data(), 0, n);
+    block* memory = nullptr;
+    try {
+        memory = new box_block<A>(&box, bytes, box_names<A>::kind);
+    } catch (...) {
+        memreg::deallocate(box.allocator, bytes);
+        throw;
+    }
+    attach(ud, memory, true, false);
+    return 1;
+}
+
+inline std::size_t opt_field(lua_State* L, int table, const char* key, const char* fname) {
+    lua_getfield(L, table, key);
+    std::int64_t v = 0;
+    const bool absent = lua_isnil(L, -1);
+    const bool ok = absent || (to_int64(L, -1, v) && v >= 0);
+    lua_pop(L, 1);
+    if (!ok)
+        throw_argument(1, fname, std::string("field '") + key +
+                                     "' must be a non-negative integer");
+    return static_cast<std::size_t>(v);
+}
+
+/// memreg.heap([{initial = n, max = n}])
+inline int heap_new(lua_State* L) {
+    constexpr const char* fname = "heap";
+    heap_options options;
+    if (!lua_isnoneornil(L, 1)) {
+        if (!lua_istable(L, 1)) throw_type(L, 1, fname, "table");
+        options.initial = opt_field(L, 1, "initial", fname);
+        options.maximum = opt_field(L, 1, "max", fname);
+    }
+    push_box<memreg::heap<>>(L, [&] { return new heap_box(options); });
+    return 1;
+}
+
+/// h:stats()
+inline int heap_stats_method(lua_State* L) {
+    const heap_stats s = check_box<memreg::heap<>>(L, 1, "heap:stats").allocator.stats();
+    lua_createtable(L, 0, 5);
+    const std::pair<const char*, std::size_t> fields[] = {
+        {"live_bytes", s.live_bytes},         {"live_blocks", s.live_blocks},
+        {"peak_bytes", s.peak_bytes},         {"capacity_bytes", s.capacity_bytes},
+        {"maximum_bytes", s.maximum_bytes},
+    };
+    for (const auto& [name, value] : fields) {
+        push_size(L, value);
+        lua_setfield(L, -2, name);
+    }
+    return 1;
+}
+
+/// h:validate()
+inline int heap_validate(lua_State* L) {
+    check_box<memreg::heap<>>(L, 1, "heap:validate").allocator.validate();
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/// memreg.arena([chunk])
+inline int arena_new(lua_State* L) {
+    arena_options options;
+    if (!lua_isnoneornil(L, 1)) {
+        options.first_chunk = check_size(L, 1, "arena");
+        if (options.first_chunk == 0) throw_argument(1, "arena", "chunk size must be positive");
+    }
+    push_box<memreg::arena<>>(L, [&] { return new arena_box(options); });
+    return 1;
+}
+
+/// a:reset(): every region from the arena becomes invalid.
+inline int arena_reset(lua_State* L) {
+    arena_box& box = check_box<memreg::arena<>>(L, 1, "arena:reset");
+    ++box.epoch;
+    box.allocator.reset();
+    return 0;
+}
+
+template <class A>
+void register_box(lua_State* L, const luaL_Reg* methods) {
+    luaL_newmetatable(L, box_names<A>::metatable);
+    lua_pushcfunction(L, box_gc<A>);
+    lua_setfield(L, -2, "__gc");
+    lua_newtable(L);
+    lua_pushcfunction(L, protect<box_alloc<A>>);
+    lua_setfield(L, -2, "alloc");
+    set_functions(L, -1, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, box_names<A>::metatable);
+    lua_setfield(L, -2, "__metatable");
+    lua_pushstring(L, box_names<A>::metatable);
+    lua_setfield(L, -2, "__name");
+    lua_pop(L, 1);
+}
+
+inline void register_allocators(lua_State* L, int module) {
+    static const luaL_Reg heap_methods[] = {
+        {"stats", protect<heap_stats_method>},
+        {"validate", protect<heap_validate>},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg arena_methods[] = {
+        {"reset", protect<arena_reset>},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg module_functions[] = {
+        {"heap", protect<heap_new>},
+        {"arena", protect<arena_new>},
+        {nullptr, nullptr},
+    };
+    register_box<memreg::heap<>>(L, heap_methods);
+    register_box<memreg::arena<>>(L, arena_methods);
+    set_functions(L, module, module_functions);
+}
+
+}  // namespace memreg::lua::detail

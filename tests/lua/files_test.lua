@@ -1,0 +1,77 @@
+-- Mapped files from Lua: memreg.create, memreg.map in every mode, r:flush, and misuse.
+local t = require "harness"
+local memreg = require "memreg"
+
+local dir = os.getenv("MEMREG_TEST_DIR") or "."
+local path = dir .. "/files_test_" .. t.version .. ".bin"
+os.remove(path)
+
+local function slurp(p)
+    local f = assert(io.open(p, "rb"))
+    local s = f:read("*a")
+    f:close()
+    return s
+end
+
+t.test("create maps a new zero-filled file read_write; writes reach the file", function()
+    local r = memreg.create(path, 8)
+    t.eq(#r, 8)
+    t.eq(r:tostring(), ("\0"):rep(8))
+    assert(tostring(r):find("8 bytes, file"))
+    r:writestring(0, "memreg!!")
+    t.eq(r:flush(), r)
+    t.eq(slurp(path), "memreg!!")
+    r:free()
+    t.eq(r:valid(), false)
+    t.raises("create(path=" .. path .. ", size=4)", memreg.create, path, 4)
+end)
+
+t.test("map read_only gives a read-only region", function()
+    local r = memreg.map(path)
+    t.eq(r:tostring(), "memreg!!")
+    assert(tostring(r):find("read-only", 1, true))
+    t.raises("write_u8(size=8): region is read-only", r.write_u8, r, 0, 1)
+    t.raises("fill(size=8): region is read-only", r.fill, r, 0)
+    t.raises("copy(size=8): region is read-only", r.copy, r, 0, "x")
+    t.raises("writestring(size=8): region is read-only", r.writestring, r, 0, "x")
+    local s = r:sub(2, 2)
+    t.raises("write_u8(size=2): region is read-only", s.write_u8, s, 0, 1)
+    t.eq(s:tostring(), "mr")
+    t.raises("resize(size=16): a mapped file cannot be resized from Lua", r.resize, r, 16)
+    r:flush()  -- nothing to write back: a no-op
+    r = memreg.map(path, "read_only")
+    t.eq(r:read_u8(0), ("m"):byte())
+end)
+
+t.test("map read_write writes through; copy_on_write never does", function()
+    local w = memreg.map(path, "w")
+    w:writestring(0, "MEM")
+    w:flush()
+    t.eq(slurp(path), "MEMreg!!")
+    local c = memreg.map(path, "c")
+    c:writestring(0, "xyz")
+    t.eq(c:tostring(0, 3), "xyz")
+    c:flush()
+    t.eq(slurp(path), "MEMreg!!")
+    c:free(); w:free()
+end)
+
+t.test("the mapping lives while a sub-region does", function()
+    local s = memreg.map(path):sub(3, 3)
+    collectgarbage(); collectgarbage()
+    t.eq(s:tostring(), "reg")
+end)
+
+t.test("file errors name the operation, the path and the reason", function()
+    local missing = dir .. "/no such file " .. t.version
+    local err = t.raises("path=" .. missing, memreg.map, missing)
+    assert(err:find("No such file or directory"), err)
+    t.raises("bad argument #2 to 'map' (mode must be 'r' (read_only), 'w' (read_write) or 'c' " ..
+             "(copy_on_write), got 'x')", memreg.map, path, "x")
+    t.raises("bad argument #1 to 'map' (string expected, got nil)", memreg.map, nil)
+    t.raises("bad argument #2 to 'create' (size must not be negative, got -1)",
+             memreg.create, path .. ".new", -1)
+end)
+
+os.remove(path)
+t.done()
