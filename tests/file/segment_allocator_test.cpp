@@ -1,4 +1,5 @@
 #include <memreg/shared.hpp>
+#include <memreg/arena.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -175,4 +176,36 @@ TEST_CASE("a segment_allocator over a managed_mapped_file keeps its blocks in th
     });
     REQUIRE(read.exited_ok());
     CHECK(read.output == "kept in a file ");
+}
+
+TEST_CASE("a memreg arena takes its chunks from a shared-memory segment", "[segment]") {
+    memreg::shared_remover remover(unique_name("arena"));
+    bip::managed_shared_memory segment(bip::create_only, remover.name().c_str(), 256 * 1024);
+    segment_allocator upstream(segment);
+    const std::size_t free_at_start = upstream.free_memory();
+    {
+        memreg::arena<segment_allocator<bip::managed_shared_memory::segment_manager>> arena(
+            upstream, memreg::arena_options{.first_chunk = 4096, .limit = 64 * 1024});
+        std::vector<memreg::region> blocks;
+        for (int i = 0; i < 100; ++i) blocks.push_back(memreg::allocate(arena, 100));
+        for (const memreg::region& r : blocks) CHECK(upstream.segment().contains(r));
+        CHECK(upstream.free_memory() < free_at_start);
+        // The arena's limit holds inside the segment too.
+        CHECK(arena.try_allocate(128 * 1024, 8).empty());
+        arena.reset(memreg::reset_mode::release);
+        CHECK(upstream.free_memory() == free_at_start);
+        CHECK_FALSE(memreg::allocate(arena, 16).empty());
+    }
+    CHECK(upstream.free_memory() == free_at_start);  // the arena gave its chunks back when it died
+}
+
+TEST_CASE("a memreg arena over the bytes of a shared_region", "[segment]") {
+    memreg::shared_remover remover(unique_name("fixed-arena"));
+    memreg::shared_region shared = memreg::shared_region::create(remover.name(), 1024);
+    memreg::arena<> arena(shared.region());
+    const memreg::region a = memreg::allocate(arena, 1000, 1);
+    CHECK(shared.region().contains(a));
+    std::memcpy(a.data(), "via the arena", 13);
+    CHECK(as_string(memreg::shared_region::open(remover.name()).const_region().first(13)) == "via the arena");
+    CHECK(arena.try_allocate(100, 1).empty());  // a fixed arena never grows past its region
 }
