@@ -21,6 +21,7 @@
 // ---- lua-ext headers (pack, buffer, struct) go here ----
 #include "lua/pack_methods.hpp"
 #include "lua/buffer.hpp"
+#include "lua/struct.hpp"
 // ---- end of lua-ext headers ----
 
 namespace memreg::lua {
@@ -41,6 +42,7 @@ inline int open(lua_State* L) {
     // ---- lua-ext registration calls go here, e.g.
     //      detail::register_pack(L, methods);
     //      detail::register_buffer(L, module);
+    detail::register_struct(L, module, methods);
     //      detail::register_struct(L, module, methods);
     detail::register_pack(L, module, methods);
     detail::register_buffer(L, module);

@@ -1,0 +1,81 @@
+// memreg/lua/struct.hpp — struct views in Lua: memreg.cdef, memreg.typeof,
+// memreg.sizeof / alignof / offsetof, r:view and r:array.
+//
+//   memreg.cdef[[ typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel; ]]
+//   local img = memreg.new(n * memreg.sizeof("rgba_pixel")):array("rgba_pixel", n)
+//   img[0].green = 255
+//
+// Types: struct_types.hpp; views: struct_view.hpp. sizeof, alignof and typeof take
+// a type name, a ctype or a view (the view's type).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "struct_types.hpp"
+#include "struct_view.hpp"
+
+namespace memreg::lua::detail {
+
+/// A type from argument arg: a view's type, or what check_type takes.
+inline const layout& check_type_or_view(lua_State* L, int arg, const char* fname) {
+    if (view_userdata* v = to_view(L, arg)) return v->type;
+    return check_type(L, arg, fname);
+}
+
+inline int module_sizeof(lua_State* L) {
+    push_size(L, check_type_or_view(L, 1, "sizeof").size());
+    return 1;
+}
+
+inline int module_alignof(lua_State* L) {
+    push_size(L, check_type_or_view(L, 1, "alignof").alignment());
+    return 1;
+}
+
+/// memreg.typeof(type or view) -> ctype
+inline int module_typeof_any(lua_State* L) {
+    const layout& t = check_type_or_view(L, 1, "typeof");
+    new_ctype(L) = t;
+    return 1;
+}
+
+/// memreg.offsetof(type, "field.path[2]") -> byte offset
+inline int module_offsetof(lua_State* L) {
+    constexpr const char* fname = "offsetof";
+    const layout& t = check_type_or_view(L, 1, fname);
+    std::size_t n = 0;
+    const char* path = check_string(L, 2, fname, n);
+    std::size_t offset = 0;
+    try {
+        offset = t.resolve(std::string_view(path, n), fname).offset;
+    } catch (const error& e) {
+        throw_argument(2, fname, e.what());
+    }
+    push_size(L, offset);
+    return 1;
+}
+
+/// Adds cdef, typeof, sizeof, alignof, offsetof to the module and view, array to
+/// the region methods.
+inline void register_struct(lua_State* L, int module, int methods) {
+    module = absolute(L, module);
+    methods = absolute(L, methods);
+    static const luaL_Reg module_functions[] = {
+        {"cdef", protect<module_cdef>},
+        {"typeof", protect<module_typeof_any>},
+        {"sizeof", protect<module_sizeof>},
+        {"alignof", protect<module_alignof>},
+        {"offsetof", protect<module_offsetof>},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg method_functions[] = {
+        {"view", protect<region_view>},
+        {"array", protect<region_array>},
+        {nullptr, nullptr},
+    };
+    set_functions(L, module, module_functions);
+    set_functions(L, methods, method_functions);
+}
+
+}  // namespace memreg::lua::detail

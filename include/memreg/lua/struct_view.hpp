@@ -1,0 +1,298 @@
+// memreg/lua/struct_view.hpp — typed views of a region: r:view(type [, off]) and
+// r:array(type, n [, off]).
+//
+//   local img = r:array("rgba_pixel", n)     -- 0-based, like an FFI array
+//   img[i].green = 128                       -- fields by name, nested ones too
+//   local p = r:view("struct packet", 16); p.hdr.len = 4; p.data[3] = 1
+//
+// A view reads a scalar field as a Lua value and gives a nested struct, union or
+// array as another view of the same memory. Writes are checked, not C casts: 300
+// does not fit a uint8_t and 1.5 is not an integer (each raises an error; LuaJIT's
+// FFI would truncate), a bool goes only into a bool. Pointer fields read as light
+// userdata and take a light userdata, a region (its address) or nil.
+//
+// A view holds its region's memory the way a sub-region does (the memory lives as
+// long as any view of it) and is checked on every access: once the region is
+// freed, resized or its arena reset, using the view raises an error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <string_view>
+
+#include "../layout.hpp"
+#include "scalars.hpp"
+#include "struct_types.hpp"
+#include "userdata.hpp"
+
+namespace memreg::lua {
+
+/// Registry name of the metatable of views.
+inline constexpr const char* view_metatable = "memreg.view";
+
+/// A typed view: the bytes (held like a sub-region) and their C type.
+struct view_userdata {
+    region_userdata target;
+    layout type;
+};
+
+namespace detail {
+
+inline constexpr const char* view_fname = "view";
+
+inline int view_gc(lua_State* L) {
+    if (void* p = lua_touserdata(L, 1)) {
+        auto* v = static_cast<view_userdata*>(p);
+        release_view(v->target);
+        v->~view_userdata();
+    }
+    return 0;
+}
+
+inline int view_index(lua_State* L);
+inline int view_newindex(lua_State* L);
+inline int view_len(lua_State* L);
+inline int view_tostring(lua_State* L);
+
+/// Pushes the view metatable, creating it the first time. __index and __newindex
+/// carry the metatable as an upvalue, so checking their first argument is one compare.
+inline void push_view_metatable(lua_State* L) {
+    if (luaL_newmetatable(L, view_metatable) == 0) return;
+    lua_pushcfunction(L, view_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, protect<view_index>, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, protect<view_newindex>, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, protect<view_len>);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, protect<view_tostring>);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushstring(L, view_metatable);
+    lua_setfield(L, -2, "__metatable");
+}
+
+/// The view at idx, or nullptr.
+inline view_userdata* to_view(lua_State* L, int idx) {
+    void* p = lua_touserdata(L, idx);
+    if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return nullptr;
+    luaL_getmetatable(L, view_metatable);
+    const bool same = lua_rawequal(L, -1, -2) != 0;
+    lua_pop(L, 2);
+    return same ? static_cast<view_userdata*>(p) : nullptr;
+}
+
+/// The view at argument 1 of a metamethod whose upvalue 1 is the view metatable.
+inline view_userdata& self_view(lua_State* L) {
+    void* p = lua_touserdata(L, 1);
+    bool same = false;
+    if (p != nullptr && lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1)) {
+        same = lua_rawequal(L, -1, lua_upvalueindex(1)) != 0;
+        lua_pop(L, 1);
+    }
+    if (!same) throw_type(L, 1, view_fname, "view");
+    auto* v = static_cast<view_userdata*>(p);
+    if (!v->target.valid()) throw_argument(1, view_fname, invalid_problem);
+    return *v;
+}
+
+/// Pushes an empty view (no memory yet, void type) with its metatable. Lua may raise
+/// "not enough memory" here: no C++ object with a destructor may be live.
+inline view_userdata& new_view(lua_State* L) {
+    void* p = lua_newuserdata(L, sizeof(view_userdata));
+    auto* v = new (p) view_userdata{};
+    push_view_metatable(L);
+    lua_setmetatable(L, -2);
+    return *v;
+}
+
+/// Points the view on the top of the stack at `size` bytes at `offset` (relative to
+/// the parent's own view) of the parent's memory, and keeps a host owner anchored
+/// to the parent anchored to the view too. The caller has checked the range.
+inline void attach_view(lua_State* L, view_userdata& v, int parent_idx,
+                        const region_userdata& parent, std::size_t offset, std::size_t size) {
+    parent_idx = absolute(L, parent_idx);
+    ++parent.memory->refs;
+    v.target.memory = parent.memory;
+    v.target.generation = parent.generation;
+    v.target.offset = parent.offset + offset;
+    v.target.size = size;
+    v.target.read_only = parent.read_only;
+    lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
+    if (lua_istable(L, -1)) {
+        lua_pushvalue(L, parent_idx);
+        lua_rawget(L, -2);
+        if (!lua_isnil(L, -1)) {
+            lua_pushvalue(L, -3);  // the view
+            lua_insert(L, -2);
+            lua_rawset(L, -3);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
+/// What a key of a view reaches: the member's type and its offset in the view.
+inline layout_member member(lua_State* L, const layout& t, int key) {
+    if (t.is_array()) {
+        std::int64_t i = 0;
+        if (!to_int64(L, key, i)) {
+            if (is_number(L, key))
+                throw_argument(key, view_fname, "index into " + t.name() + " must be an integer, got " +
+                                                    describe_number(L, key));
+            throw_argument(key, view_fname, "index into " + t.name() + " expected, got " +
+                                                type_name(L, key));
+        }
+        if (i < 0 || static_cast<std::uint64_t>(i) >= t.count())
+            throw out_of_range("view(index=" + std::to_string(i) + "): outside " + t.name());
+        const layout& e = t.element();
+        return {&e, static_cast<std::size_t>(i) * e.size()};
+    }
+    if (!t.is_record()) throw_argument(key, view_fname, t.name() + " has no fields");
+    if (lua_type(L, key) != LUA_TSTRING)
+        throw_argument(key, view_fname, "field name of " + t.name() + " expected, got " +
+                                            type_name(L, key));
+    std::size_t n = 0;
+    const char* name = lua_tolstring(L, key, &n);
+    layout_member m{};
+    if (t.find(std::string_view(name, n), m) == nullptr)
+        throw_argument(key, view_fname,
+                       t.name() + " has no field '" + std::string(name, n) + "'");
+    return m;
+}
+
+/// Pushes the scalar of kind k at p as a Lua value.
+inline void push_field(lua_State* L, const std::byte* p, scalar_kind k) {
+    const scalar_value v = read_scalar(const_region(p, scalar_size(k)), 0, k);
+    if (k == scalar_kind::pointer) {
+        lua_pushlightuserdata(L, reinterpret_cast<void*>(
+                                     static_cast<std::uintptr_t>(std::get<std::uint64_t>(v))));
+    } else if (const auto* i = std::get_if<std::int64_t>(&v)) {
+        push_int64(L, *i, view_fname);
+    } else if (const auto* u = std::get_if<std::uint64_t>(&v)) {
+        push_uint64(L, *u, view_fname);
+    } else if (const auto* d = std::get_if<double>(&v)) {
+        lua_pushnumber(L, static_cast<lua_Number>(*d));
+    } else {
+        lua_pushboolean(L, std::get<bool>(v) ? 1 : 0);
+    }
+}
+
+/// The Lua value at idx as a scalar for a field of kind k.
+inline scalar_value field_value(lua_State* L, int idx, scalar_kind k, const std::string& what) {
+    const int type = lua_type(L, idx);
+    if (k == scalar_kind::pointer) {
+        if (type == LUA_TNIL) return std::uint64_t{0};
+        if (type == LUA_TLIGHTUSERDATA)
+            return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(lua_touserdata(L, idx)));
+        if (region_userdata* r = to_userdata(L, idx)) {
+            if (!r->valid()) throw_argument(idx, view_fname, invalid_problem);
+            return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(r->bytes().data()));
+        }
+        throw_argument(idx, view_fname, what + " expects a light userdata, a region or nil, got " +
+                                            type_name(L, idx));
+    }
+    if (type == LUA_TBOOLEAN) return lua_toboolean(L, idx) != 0;
+    if (type != LUA_TNUMBER)
+        throw_argument(idx, view_fname, what + " expects a number, got " + type_name(L, idx));
+#if MEMREG_LUA_INT64
+    if (lua_isinteger(L, idx)) return static_cast<std::int64_t>(lua_tointeger(L, idx));
+#endif
+    return static_cast<double>(lua_tonumber(L, idx));
+}
+
+inline int view_index(lua_State* L) {
+    view_userdata& v = self_view(L);
+    const layout_member m = member(L, v.type, 2);
+    const layout& t = *m.type;
+    if (t.is_scalar()) {
+        push_field(L, v.target.bytes().data() + m.offset, t.scalar());
+        return 1;
+    }
+    view_userdata& sub = new_view(L);
+    sub.type = t;
+    attach_view(L, sub, 1, v.target, m.offset, t.size());
+    return 1;
+}
+
+inline int view_newindex(lua_State* L) {
+    view_userdata& v = self_view(L);
+    if (v.target.read_only) throw_read_only(view_fname, v.target.size);
+    const layout_member m = member(L, v.type, 2);
+    const layout& t = *m.type;
+    if (!t.is_scalar())
+        throw_argument(2, view_fname, "cannot assign to a " + t.name() +
+                                          " member as a whole; assign its fields or elements");
+    try {
+        write_scalar(v.target.bytes(), m.offset, t.scalar(),
+                     field_value(L, 3, t.scalar(), t.name() + " field"));
+    } catch (const argument_error&) {
+        throw;
+    } catch (const bad_argument& e) {
+        throw_argument(3, view_fname, e.what());  // the value does not fit the field
+    }
+    return 0;
+}
+
+inline int view_len(lua_State* L) {
+    view_userdata* v = to_view(L, 1);
+    if (v == nullptr) throw_type(L, 1, "len", "view");
+    if (!v->type.is_array()) throw_argument(1, "len", v->type.name() + " is not an array");
+    push_size(L, v->type.count());
+    return 1;
+}
+
+inline int view_tostring(lua_State* L) {
+    view_userdata* v = to_view(L, 1);
+    if (v == nullptr) throw_type(L, 1, "tostring", "view");
+    if (!v->target.valid()) {
+        lua_pushfstring(L, "view<%s> (invalid)", v->type.name().c_str());
+        return 1;
+    }
+    lua_pushfstring(L, "view<%s>: %p", v->type.name().c_str(),
+                    static_cast<void*>(v->target.bytes().data()));
+    return 1;
+}
+
+/// A type that has a size (not void), from argument arg.
+inline const layout& check_object_type(lua_State* L, int arg, const char* fname) {
+    const layout& t = check_type(L, arg, fname);
+    if (t.kind() == layout_kind::void_) throw_argument(arg, fname, "void has no size");
+    return t;
+}
+
+/// r:view(type [, off]) -> a view of one `type` at off (0 by default)
+inline int region_view(lua_State* L) {
+    constexpr const char* fname = "view";
+    region_userdata& r = check_userdata(L, 1, fname);
+    const layout& t = check_object_type(L, 2, fname);
+    const std::size_t offset = opt_offset(L, 3, fname, 0);
+    check_range(fname, offset, t.size(), r.size);
+    view_userdata& v = new_view(L);
+    v.type = t;
+    attach_view(L, v, 1, r, offset, t.size());
+    return 1;
+}
+
+/// r:array(type, n [, off]) -> a view of n `type`s at off, indexed 0 … n-1
+inline int region_array(lua_State* L) {
+    constexpr const char* fname = "array";
+    region_userdata& r = check_userdata(L, 1, fname);
+    const layout& t = check_object_type(L, 2, fname);
+    const std::size_t n = check_offset(L, 3, fname, "count");
+    const std::size_t offset = opt_offset(L, 4, fname, 0);
+    view_userdata& v = new_view(L);
+    v.type = layout::array_of(t, n);
+    check_range(fname, offset, v.type.size(), r.size);
+    attach_view(L, v, 1, r, offset, v.type.size());
+    return 1;
+}
+
+}  // namespace detail
+}  // namespace memreg::lua
