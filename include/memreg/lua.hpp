@@ -42,10 +42,10 @@ inline int open(lua_State* L) {
     // ---- lua-ext registration calls go here, e.g.
     //      detail::register_pack(L, methods);
     //      detail::register_buffer(L, module);
-    detail::register_struct(L, module, methods);
     //      detail::register_struct(L, module, methods);
     detail::register_pack(L, module, methods);
     detail::register_buffer(L, module);
+    detail::register_struct(L, module, methods);
     // ---- end of lua-ext registration calls ----
 
     lua_pushliteral(L, "memreg 0.1 (" LUA_VERSION ")");
