@@ -51,3 +51,47 @@ TEST_CASE("every flushed byte survives a child killed by SIGKILL", "[file][proce
         if (static_cast<unsigned char>(contents[i]) != i * 31 % 251) ++wrong;
     CHECK(wrong == 0);
 }
+
+// The documented caveat: when another process truncates a mapped file, touching
+// the pages past the new end raises SIGBUS. This checks that the docs are right.
+// AddressSanitizer catches SIGBUS itself: then the child reports it and fails.
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMREG_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEMREG_TEST_ASAN 1
+#endif
+#endif
+
+TEST_CASE("a file truncated under a mapping raises SIGBUS on access", "[file][process]") {
+    memreg_test::temp_dir dir;
+    const auto path = dir / "shrinks.bin";
+    (void)memreg::mapped_file::create(path, 4 * 4096);
+    int report[2];
+    REQUIRE(::pipe(report) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::close(report[0]);
+        ::dup2(report[1], 2);  // the sanitizer's report, if any, goes to the parent
+        memreg::mapped_file f = memreg::mapped_file::open(path, memreg::access::read_only);
+        std::filesystem::resize_file(path, 4096);  // as another process might
+        const volatile std::byte* last = f.const_region().data() + 3 * 4096;
+        [[maybe_unused]] const std::byte b = *last;  // SIGBUS here
+        ::_exit(0);
+    }
+    ::close(report[1]);
+    std::string output;
+    char buffer[256];
+    for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) output.append(buffer, static_cast<std::size_t>(n));
+    ::close(report[0]);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+#ifdef MEMREG_TEST_ASAN
+    CHECK_FALSE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    CHECK_THAT(output, Catch::Contains("BUS"));
+#else
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGBUS);
+#endif
+}

@@ -40,6 +40,14 @@ TEST_CASE("a missing file", "[file][error]") {
     STATIC_REQUIRE(std::is_base_of_v<memreg::error, memreg::file_error>);
 }
 
+TEST_CASE("create in a directory that does not exist", "[file][error]") {
+    temp_dir dir;
+    const auto path = dir / "no-such-dir" / "new.bin";
+    const auto e = file_error_from([&] { (void)mapped_file::create(path, 4096); });
+    CHECK(std::string(e.what()) == "create(path=" + path.string() + ", size=4096): No such file or directory");
+    CHECK(e.code() == std::errc::no_such_file_or_directory);
+}
+
 TEST_CASE("a directory or another non-regular file", "[file][error]") {
     temp_dir dir;
     const auto e = file_error_from([&] { (void)mapped_file::open(dir.path()); });

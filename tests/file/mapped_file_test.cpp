@@ -82,6 +82,25 @@ TEST_CASE("read_write stores reach the file after flush", "[file]") {
     CHECK(read_file(path) == "HELLO, there");
 }
 
+TEST_CASE("flush can write back part of the mapping", "[file]") {
+    temp_dir dir;
+    const auto path = dir / "part.bin";
+    const std::string contents = pattern(3 * 4096);
+    write_file(path, contents);
+    mapped_file f = mapped_file::open(path, access::read_write);
+    put(f.region(), 5000, "flushed");
+    f.flush(5000, 7);
+    f.flush(4096, 0, memreg::flush_mode::async);  // nothing to do
+    std::string expected = contents;
+    expected.replace(5000, 7, "flushed");
+    CHECK(read_file(path) == expected);
+    CHECK_THROWS_MATCHES(f.flush(12000, 289), memreg::out_of_range,
+                         Catch::Message("flush(offset=12000, count=289): outside region of size 12288"));
+    mapped_file ro = mapped_file::open(path);
+    CHECK_THROWS_AS(ro.flush(1, 12288), memreg::out_of_range);  // checked even where it is a no-op
+    ro.flush(0, 12288);
+}
+
 TEST_CASE("read_only maps give a const_region and refuse a mutable one", "[file]") {
     temp_dir dir;
     const auto path = dir / "ro.txt";

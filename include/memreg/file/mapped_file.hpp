@@ -17,6 +17,7 @@
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,12 +147,15 @@ public:
     /// mappings have nothing to write back. Throws file_error if the system fails.
     void flush(flush_mode how = flush_mode::sync) {
         if (mode_ != access::read_write || size_ == 0) return;
-        if (!mapping_.flush(0, 0, how == flush_mode::async)) {
-            const int number = errno;
-            detail::throw_file_error(
-                detail::message("flush").arg("path", path_.string()).arg("mode", how == flush_mode::sync ? "sync" : "async"),
-                detail::system_code(number), path_.string());
-        }
+        write_back(0, size_, how);
+    }
+
+    /// Like flush(), for the count bytes at offset in the region only (the pages
+    /// that hold them). Throws out_of_range if they are not inside the region.
+    void flush(std::size_t offset, std::size_t count, flush_mode how = flush_mode::sync) {
+        if (offset > size_ || count > size_ - offset) detail::throw_outside("flush", offset, count, size_);
+        if (mode_ != access::read_write || count == 0) return;
+        write_back(offset, count, how);
     }
 
     /// Makes the file n bytes long and maps all of it; contents are kept up to the
@@ -204,6 +208,23 @@ public:
 private:
     [[nodiscard]] std::byte* data() const noexcept {
         return size_ == 0 ? nullptr : static_cast<std::byte*>(mapping_.get_address());
+    }
+
+    /// msync of the pages that hold [offset, offset + count). By hand, not through
+    /// mapped_region::flush: Boost 1.81 passes msync an address that is not page
+    /// aligned (EINVAL) when the offset is not a page boundary.
+    void write_back(std::size_t offset, std::size_t count, flush_mode how) {
+        const auto first = reinterpret_cast<std::uintptr_t>(data() + offset);
+        const std::uintptr_t page = boost::interprocess::mapped_region::get_page_size();
+        const std::uintptr_t start = first & ~(page - 1);  // inside the mapping: it starts on a page
+        if (::msync(reinterpret_cast<void*>(start), first + count - start,
+                    how == flush_mode::async ? MS_ASYNC : MS_SYNC) != 0) {
+            const int number = errno;
+            detail::throw_file_error(detail::message("flush")
+                                         .arg("path", path_.string())
+                                         .arg("mode", how == flush_mode::sync ? "sync" : "async"),
+                                     detail::system_code(number), path_.string());
+        }
     }
 
     static int truncate(int fd, std::size_t n) noexcept {
