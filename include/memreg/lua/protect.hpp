@@ -65,8 +65,11 @@ int protect(lua_State* L) {
             copy_message(message, "unknown C++ exception");
         }
     }
-    // Every C++ object of the body is destroyed here: raising is safe.
+    // Every C++ object of the body is destroyed here: raising is safe. Like
+    // luaL_error, the message starts with the calling Lua code's position.
+    luaL_where(L, 1);
     lua_pushstring(L, message);
+    lua_concat(L, 2);
     return lua_error(L);
 }
 

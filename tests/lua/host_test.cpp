@@ -1,0 +1,231 @@
+// The C++ side of the Lua binding: open, push_region, check_region / to_region from
+// a host's own C functions, protect, and whole states on a memreg allocator.
+#include <memreg/heap.hpp>
+#include <memreg/lua.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstring>
+#include <string>
+
+namespace {
+
+/// A state with the standard libraries and memreg loaded as the global `memreg`.
+memreg::lua::unique_state make_state() {
+    memreg::lua::unique_state state(luaL_newstate());
+    lua_State* L = state.get();
+    luaL_openlibs(L);
+    lua_pushcfunction(L, memreg::lua::open);
+    lua_call(L, 0, 1);
+    lua_setglobal(L, "memreg");
+    return state;
+}
+
+/// Runs code; returns "" on success, else the error message without the
+/// position prefix ("[string \"...\"]:1: ") that Lua puts in front.
+std::string run(lua_State* L, const std::string& code) {
+    if (luaL_loadstring(L, code.c_str()) != 0 || lua_pcall(L, 0, 0, 0) != 0) {
+        std::string message = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        if (message.rfind("[string ", 0) == 0) message.erase(0, message.find("]:1: ") + 5);
+        return message;
+    }
+    return "";
+}
+
+/// A host C function that takes a region, the way a real host would: sums its bytes.
+int host_sum(lua_State* L) {
+    const memreg::region r = memreg::lua::check_region(L, 1);
+    lua_Number sum = 0;
+    for (std::byte b : r) sum += static_cast<lua_Number>(b);
+    lua_pushnumber(L, sum);
+    return 1;
+}
+
+int live_guards = 0;
+struct guard {
+    guard() { ++live_guards; }
+    ~guard() { --live_guards; }
+};
+
+int throws_memreg_error(lua_State*) {
+    guard g;
+    throw memreg::out_of_range("thing(offset=9): outside region of size 4");
+}
+int throws_bad_alloc(lua_State*) {
+    guard g;
+    throw std::bad_alloc();
+}
+int throws_unknown(lua_State*) {
+    guard g;
+    throw 42;
+}
+
+}  // namespace
+
+TEST_CASE("open builds the module table", "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    CHECK(run(L, "assert(type(memreg.new) == 'function')") == "");
+    CHECK(run(L, "assert(memreg.version:find('memreg 0.1', 1, true))") == "");
+    CHECK(run(L, "local r = memreg.new(4); assert(r.read_u8 and r.write_f64 and r.sub)") == "");
+}
+
+TEST_CASE("preload makes require find the module", "[lua][host]") {
+    memreg::lua::unique_state state(luaL_newstate());
+    lua_State* L = state.get();
+    luaL_openlibs(L);
+    memreg::lua::preload(L);
+    CHECK(run(L, "local m = require 'memreg'; assert(#m.new(3) == 3)") == "");
+}
+
+TEST_CASE("push_region hands host memory to Lua and back", "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    std::array<unsigned char, 8> storage{1, 2, 3, 4, 5, 6, 7, 8};
+    const memreg::region bytes = memreg::to_region(storage);
+
+    memreg::lua::push_region(L, bytes);
+    lua_setglobal(L, "host_memory");
+    CHECK(run(L, "assert(#host_memory == 8 and host_memory:read_u8(7) == 8)") == "");
+    CHECK(run(L, "host_memory:write_u8(0, 100)") == "");
+    CHECK(storage[0] == 100);
+    CHECK(run(L, "assert(tostring(host_memory):find('8 bytes, host', 1, true))") == "");
+    CHECK(run(L, "host_memory:resize(16)") ==
+          "resize(size=16): memory owned by the host cannot be resized");
+
+    lua_getglobal(L, "host_memory");
+    CHECK(memreg::lua::to_region(L, -1).data() == bytes.data());
+    CHECK(memreg::lua::to_userdata(L, -1) != nullptr);
+    lua_pop(L, 1);
+
+    // free() only invalidates: the memory is the host's.
+    CHECK(run(L, "host_memory:free(); assert(not host_memory:valid())") == "");
+    lua_getglobal(L, "host_memory");
+    CHECK(memreg::lua::to_region(L, -1).empty());
+    lua_pop(L, 1);
+    CHECK(storage[7] == 8);
+}
+
+TEST_CASE("a const region is read-only in Lua", "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    const std::array<unsigned char, 4> storage{9, 8, 7, 6};
+    memreg::lua::push_region(L, memreg::to_region(storage));
+    lua_setglobal(L, "ro");
+    CHECK(run(L, "assert(ro:read_u8(0) == 9)") == "");
+    CHECK(run(L, "ro:write_u8(0, 1)") == "write_u8(size=4): region is read-only");
+    CHECK(run(L, "ro:sub(1):fill(0)") == "fill(size=3): region is read-only");
+}
+
+TEST_CASE("push_region keeps the owner value alive", "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    // The owner: a userdata with a __gc that records its collection.
+    static bool owner_collected = false;
+    owner_collected = false;
+    auto* storage = static_cast<unsigned char*>(lua_newuserdata(L, 16));
+    std::memset(storage, 5, 16);
+    lua_newtable(L);
+    lua_pushcfunction(L, [](lua_State*) -> int {
+        owner_collected = true;
+        return 0;
+    });
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    memreg::lua::push_region(L, memreg::region(storage, 16), -1);
+    lua_setglobal(L, "view");
+    lua_pop(L, 1);  // only the region refers to the owner now
+
+    CHECK(run(L, "sub = view:sub(4, 4); collectgarbage(); collectgarbage()") == "");
+    CHECK_FALSE(owner_collected);
+    CHECK(run(L, "view = nil; collectgarbage(); collectgarbage()") == "");
+    CHECK_FALSE(owner_collected);  // the sub-region still holds it
+    CHECK(run(L, "assert(sub:read_u8(3) == 5)") == "");
+    CHECK(run(L, "sub = nil; collectgarbage(); collectgarbage()") == "");
+    CHECK(owner_collected);
+}
+
+TEST_CASE("check_region serves a host's own C functions", "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    lua_register(L, "host_sum", host_sum);
+    CHECK(run(L, "assert(host_sum(memreg.fromstring('\\1\\2\\3')) == 6)") == "");
+    CHECK(run(L, "assert(host_sum(memreg.buffer.fromstring('\\4\\5')) == 9)") == "");
+    CHECK(run(L, "host_sum({})") == "bad argument #1 to 'host_sum' (region expected, got table)");
+    CHECK(run(L, "local r = memreg.new(1); r:free(); host_sum(r)") ==
+          "bad argument #1 to 'host_sum' (region is invalid (freed, resized or its arena reset))");
+}
+
+TEST_CASE("protect turns every C++ exception into a Lua error after destructors ran",
+          "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    lua_register(L, "throws_memreg_error", memreg::lua::detail::protect<throws_memreg_error>);
+    lua_register(L, "throws_bad_alloc", memreg::lua::detail::protect<throws_bad_alloc>);
+    lua_register(L, "throws_unknown", memreg::lua::detail::protect<throws_unknown>);
+    CHECK(run(L, "throws_memreg_error()") == "thing(offset=9): outside region of size 4");
+    CHECK(run(L, "throws_bad_alloc()") == "not enough memory");
+    CHECK(run(L, "throws_unknown()") == "unknown C++ exception");
+    CHECK(live_guards == 0);
+    // and the state is still fine
+    CHECK(run(L, "assert(memreg.new(2):read_u16(0) == 0)") == "");
+}
+
+TEST_CASE("lua_alloc runs a whole state on a memreg heap", "[lua][state]") {
+    memreg::heap<> heap;
+    {
+        auto state = memreg::lua::new_state(heap);
+        lua_State* L = state.get();
+        memreg::lua::preload(L);
+        CHECK(heap.stats().live_blocks > 0);
+        CHECK(run(L, "local m = require 'memreg'; local t = {} "
+                     "for i = 1, 1000 do t[i] = ('x'):rep(i % 50) .. i end "
+                     "assert(#t == 1000) assert(#m.new(10) == 10)") == "");
+        heap.validate();
+    }
+    CHECK(heap.stats().live_blocks == 0);
+    CHECK(heap.stats().live_bytes == 0);
+    heap.validate();
+}
+
+TEST_CASE("a state on a bounded heap raises 'not enough memory' and recovers",
+          "[lua][state]") {
+    memreg::heap<> heap(memreg::heap_options{.initial = 0, .maximum = 1024 * 1024});
+    auto state = memreg::lua::new_state(heap);
+    lua_State* L = state.get();
+    const std::string grow = "big = {} for i = 1, 1e7 do big[i] = ('y'):rep(64) .. i end";
+    const std::string message = run(L, grow);
+    CHECK(message.find("not enough memory") != std::string::npos);
+    CHECK(heap.stats().capacity_bytes <= 1024 * 1024);
+    // Drop the garbage and the state works again.
+    CHECK(run(L, "big = nil collectgarbage() collectgarbage()") == "");
+    CHECK(run(L, "local t = {} for i = 1, 1000 do t[i] = i end assert(#t == 1000)") == "");
+    heap.validate();
+}
+
+TEST_CASE("lua_alloc follows lua_Alloc's contract", "[lua][state]") {
+    memreg::heap<> heap(memreg::heap_options{.initial = 0, .maximum = 1024 * 1024});
+    void* ud = &heap;
+    auto* f = &memreg::lua::lua_alloc<memreg::heap<>>;
+    // ptr == NULL: osize is a type tag, nsize the size
+    void* p = f(ud, nullptr, LUA_TTABLE, 100);
+    REQUIRE(p != nullptr);
+    std::memset(p, 1, 100);
+    CHECK(f(ud, nullptr, LUA_TSTRING, 0) == nullptr);
+    // grow keeps the bytes
+    p = f(ud, p, 100, 1000);
+    REQUIRE(p != nullptr);
+    CHECK(static_cast<unsigned char*>(p)[99] == 1);
+    // a request beyond the maximum fails with NULL and leaves the block alone
+    CHECK(f(ud, p, 1000, 2 * 1024 * 1024) == nullptr);
+    CHECK(static_cast<unsigned char*>(p)[0] == 1);
+    // shrinking never fails
+    p = f(ud, p, 1000, 10);
+    REQUIRE(p != nullptr);
+    // nsize == 0 frees
+    CHECK(f(ud, p, 10, 0) == nullptr);
+    CHECK(heap.stats().live_blocks == 0);
+    heap.validate();
+}
