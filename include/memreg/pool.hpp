@@ -1,0 +1,218 @@
+// memreg/pool.hpp — fixed-size blocks in O(1).
+//
+// pool<Upstream> serves blocks of one size (list nodes, Lua's small objects,
+// anything allocated and freed in bulk). A freed block goes on an intrusive
+// singly-linked free list, whose link lives in the block itself; a new block is
+// bumped out of the current chunk. Chunks come from Upstream, the first one at
+// the first allocation, each twice as large as the last (up to 1 MiB). Freed
+// blocks are poisoned (detail/poison.hpp). Single-threaded; see synchronized<>.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <new>
+#include <vector>
+
+#include "allocator.hpp"
+#include "detail/poison.hpp"
+#include "detail/upstream.hpp"
+#include "error.hpp"
+#include "region.hpp"
+
+namespace memreg {
+
+struct pool_options {
+    /// The alignment every block has (a power of two).
+    std::size_t alignment = default_alignment;
+    /// Blocks in the first chunk; 0 picks enough for about 4 KiB.
+    std::size_t first_chunk_blocks = 0;
+};
+
+namespace detail {
+
+struct pool_chunk {
+    pool_chunk* next;
+    std::size_t size;  // of the whole chunk
+};
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_pool_options(std::size_t block_size,
+                                                                      std::size_t alignment,
+                                                                      const char* reason) {
+    throw bad_argument(
+        message("pool").arg("block_size", block_size).arg("alignment", alignment).because(reason));
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_pool_corruption(std::uintptr_t address,
+                                                                         const char* reason) {
+    throw corruption(message("pool::validate").arg("address", address).because(reason));
+}
+
+}  // namespace detail
+
+template <allocator Upstream = malloc_allocator>
+class pool {
+public:
+    /// A pool of `block_size`-byte blocks from a stateless Upstream.
+    explicit pool(std::size_t block_size, pool_options options = {})
+        requires detail::store_by_value<Upstream>
+        : pool(Upstream(), block_size, options) {}
+    pool(Upstream&& upstream, std::size_t block_size, pool_options options = {})
+        requires detail::store_by_value<Upstream>
+        : pool(upstream, block_size, options) {}
+
+    /// A pool over `upstream`, which must outlive it. Throws bad_argument for a
+    /// block size of 0 or an alignment that is not a power of two.
+    pool(Upstream& upstream, std::size_t block_size, pool_options options = {})
+        : block_size_(block_size), alignment_(options.alignment), upstream_(upstream) {
+        if (!is_valid_alignment(options.alignment))
+            detail::throw_pool_options(block_size, options.alignment, "alignment is not a power of two");
+        if (block_size == 0 || block_size > max_block)
+            detail::throw_pool_options(block_size, options.alignment,
+                                       "block size must be between 1 and 2^32 bytes");
+        const std::size_t a = std::max(alignment_, alignof(free_block));
+        stride_ = (std::max(block_size, sizeof(free_block)) + a - 1) / a * a;
+        header_ = (sizeof(detail::pool_chunk) + a - 1) / a * a;
+        next_blocks_ = options.first_chunk_blocks != 0
+                           ? options.first_chunk_blocks
+                           : std::max<std::size_t>(8, 4096 / stride_);
+    }
+
+    pool(const pool&) = delete;  // blocks point into it
+    pool& operator=(const pool&) = delete;
+
+    ~pool() {
+        while (chunks_ != nullptr) {
+            detail::pool_chunk* c = chunks_;
+            chunks_ = c->next;
+            detail::unpoison(c, c->size);
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(c), c->size),
+                                       chunk_alignment());
+        }
+    }
+
+    /// A block holding n bytes (1 <= n <= block_size, alignment <= the pool's),
+    /// or an empty region.
+    [[nodiscard]] region try_allocate(std::size_t n, std::size_t alignment) noexcept {
+        if (n - 1 < block_size_ && alignment <= alignment_ && is_valid_alignment(alignment))
+            [[likely]] {
+            if (free_block* b = free_) [[likely]] {
+                detail::unpoison(b, stride_);
+                free_ = b->next;
+                ++live_;
+                return {reinterpret_cast<std::byte*>(b), n};
+            }
+            return carve(n);
+        }
+        return {};
+    }
+
+    /// Takes back a block (any size up to block_size, as it was allocated).
+    void deallocate(region r, std::size_t /*alignment*/) noexcept {
+        if (r.empty()) return;
+        std::byte* p = r.data();
+        if (reinterpret_cast<free_block*>(p) == free_) [[unlikely]] {
+            fault_ = reinterpret_cast<std::uintptr_t>(p);  // freed twice in a row: ignore it
+            return;
+        }
+        if constexpr (detail::poison_mode != detail::poison_kind::asan) detail::poison(p, stride_);
+        free_ = ::new (static_cast<void*>(p)) free_block{free_};
+        --live_;
+        if constexpr (detail::poison_mode == detail::poison_kind::asan) detail::poison(p, stride_);
+    }
+
+    [[nodiscard]] std::size_t block_size() const noexcept { return block_size_; }
+    [[nodiscard]] std::size_t alignment() const noexcept { return alignment_; }
+    /// Blocks handed out and not given back.
+    [[nodiscard]] std::size_t live_blocks() const noexcept { return live_; }
+    /// Bytes held from the upstream.
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
+    /// Walks the free list; throws corruption for a block freed twice, a link
+    /// pointing outside the pool's chunks, or one off the block grid.
+    void validate() const {
+        if (fault_ != 0)
+            detail::throw_pool_corruption(fault_, "block freed twice (it was already first on the free list)");
+        std::vector<const std::byte*> seen;
+        for (const void* b = free_; b != nullptr; b = detail::read_link(b)) {
+            const auto* p = static_cast<const std::byte*>(b);
+            const auto address = reinterpret_cast<std::uintptr_t>(p);
+            if (!on_grid(p))
+                detail::throw_pool_corruption(address,
+                                              "free list points outside the pool's blocks (a "
+                                              "write after free, or a foreign block freed?)");
+            if (seen.size() > carved_)
+                detail::throw_pool_corruption(address, "free list loops (a block freed twice?)");
+            seen.push_back(p);
+        }
+        std::sort(seen.begin(), seen.end());
+        if (const auto twice = std::adjacent_find(seen.begin(), seen.end()); twice != seen.end())
+            detail::throw_pool_corruption(reinterpret_cast<std::uintptr_t>(*twice),
+                                          "block is on the free list twice (freed twice?)");
+    }
+
+private:
+    struct free_block {
+        free_block* next;
+    };
+    static constexpr std::size_t max_block = std::size_t{1} << 32;
+    static constexpr std::size_t largest_chunk = 1024 * 1024;
+
+    [[nodiscard]] std::size_t chunk_alignment() const noexcept {
+        return std::max(alignment_, alignof(detail::pool_chunk));
+    }
+
+    [[gnu::noinline]] region carve(std::size_t n) noexcept {
+        if (fresh_ == fresh_end_ && !grow()) return {};
+        std::byte* p = fresh_;
+        fresh_ += stride_;
+        ++live_;
+        ++carved_;
+        detail::unpoison(p, stride_);
+        return {p, n};
+    }
+
+    bool grow() noexcept {
+        const std::size_t blocks = next_blocks_;
+        if (blocks > (std::numeric_limits<std::size_t>::max() - header_) / stride_) return false;
+        const std::size_t size = header_ + blocks * stride_;
+        const region raw = upstream_.get().try_allocate(size, chunk_alignment());
+        if (raw.empty()) return false;
+        chunks_ = ::new (static_cast<void*>(raw.data())) detail::pool_chunk{chunks_, size};
+        capacity_ += size;
+        fresh_ = raw.data() + header_;
+        fresh_end_ = raw.data() + size;
+        detail::poison(fresh_, size - header_);
+        if (size * 2 <= largest_chunk) next_blocks_ = blocks * 2;
+        return true;
+    }
+
+    /// Whether p is the start of a carved block of one of the chunks.
+    [[nodiscard]] bool on_grid(const std::byte* p) const noexcept {
+        for (detail::pool_chunk* c = chunks_; c != nullptr; c = c->next) {
+            const auto* first = reinterpret_cast<const std::byte*>(c) + header_;
+            const auto* end = c == chunks_ ? fresh_ : reinterpret_cast<const std::byte*>(c) + c->size;
+            if (p >= first && p < end)
+                return static_cast<std::size_t>(p - first) % stride_ == 0;
+        }
+        return false;
+    }
+
+    free_block* free_ = nullptr;  // the fast path touches free_, live_ and the sizes
+    std::size_t live_ = 0;
+    std::size_t block_size_;
+    std::size_t alignment_;
+    std::size_t stride_ = 0;
+    std::byte* fresh_ = nullptr;  // the current chunk's blocks never handed out
+    std::byte* fresh_end_ = nullptr;
+    detail::pool_chunk* chunks_ = nullptr;
+    std::size_t header_ = 0;
+    std::size_t next_blocks_ = 0;
+    std::size_t capacity_ = 0;
+    std::size_t carved_ = 0;
+    std::uintptr_t fault_ = 0;
+    [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;
+};
+
+}  // namespace memreg
