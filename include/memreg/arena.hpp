@@ -109,7 +109,7 @@ public:
     /// An arena over `buffer`, which it never grows past; the caller keeps owning
     /// the buffer, which must outlive the arena.
     explicit arena(region buffer) noexcept
-        : top_(buffer.data()), end_(buffer.data() + buffer.size()), fixed_(buffer), depth_(1) {
+        : top_(buffer.data()), end_(aligned_end(buffer)), fixed_(buffer), depth_(1) {
         detail::poison(buffer.data(), buffer.size());
     }
 
@@ -134,9 +134,17 @@ public:
     /// the arena cannot grow (fixed buffer full, limit reached, upstream failed).
     [[nodiscard]] region try_allocate(std::size_t n, std::size_t alignment) noexcept {
         const std::size_t pad = (0 - reinterpret_cast<std::uintptr_t>(top_)) & (alignment - 1);
-        const auto available = static_cast<std::size_t>(end_ - top_);
-        if (is_valid_alignment(alignment) && pad <= available && n - 1 < available - pad)
-            [[likely]] {
+        // end_ is always 16-aligned, so for alignments up to 16 the padded top never
+        // passes it, and one compare (which also refuses n == 0) is the whole check.
+        if (alignment <= default_alignment && is_valid_alignment(alignment)) [[likely]] {
+            std::byte* p = top_ + pad;
+            if (n - 1 < static_cast<std::size_t>(end_ - p)) [[likely]] {
+                top_ = p + n;
+                detail::unpoison(p, n);
+                return {p, n};
+            }
+        } else if (is_valid_alignment(alignment) && pad <= static_cast<std::size_t>(end_ - top_) &&
+                   n - 1 < static_cast<std::size_t>(end_ - top_) - pad) {
             std::byte* p = top_ + pad;
             top_ = p + n;
             detail::unpoison(p, n);
@@ -244,12 +252,24 @@ public:
 private:
     arena(Upstream& upstream, arena_options options, int) noexcept
         : upstream_(upstream),
-          first_chunk_(std::max(options.first_chunk, min_chunk)),
+          first_chunk_(round_up(std::clamp(options.first_chunk, min_chunk, max_chunk))),
           next_chunk_(first_chunk_),
           limit_(options.limit) {}
 
     static constexpr std::size_t header = sizeof(detail::arena_chunk);
     static constexpr std::size_t min_chunk = 4 * header;
+    static constexpr std::size_t max_chunk = std::numeric_limits<std::size_t>::max() / 4;
+    static constexpr std::size_t granule = default_alignment;  // chunk sizes are multiples
+
+    static constexpr std::size_t round_up(std::size_t n) noexcept {
+        return (n + granule - 1) / granule * granule;
+    }
+    /// The buffer's end rounded down to 16 bytes (never before its start).
+    static std::byte* aligned_end(region buffer) noexcept {
+        const auto end = reinterpret_cast<std::uintptr_t>(buffer.data() + buffer.size());
+        const std::size_t cut = std::min<std::size_t>(end % granule, buffer.size());
+        return buffer.data() + (buffer.size() - cut);
+    }
 
     [[nodiscard]] std::byte* chunk_begin() const noexcept {
         return fixed_.empty() ? used_->begin() : fixed_.data();
@@ -266,8 +286,8 @@ private:
         if (n == 0 || !is_valid_alignment(alignment) || !fixed_.empty()) return {};
         // Chunks are default-aligned, so a larger alignment may need this much padding.
         const std::size_t pad = alignment > default_alignment ? alignment - default_alignment : 0;
-        if (n > std::numeric_limits<std::size_t>::max() - header - pad) return {};
-        const std::size_t need = header + pad + n;
+        if (n > max_chunk) return {};
+        const std::size_t need = round_up(header + pad + n);
         for (detail::arena_chunk** link = &spare_; *link != nullptr; link = &(*link)->next) {
             if ((*link)->size >= need) {
                 detail::arena_chunk* c = *link;
@@ -284,20 +304,25 @@ private:
 
     /// A fresh chunk of at least `need` bytes, within the limit, or null.
     detail::arena_chunk* new_chunk(std::size_t need) noexcept {
-        if (limit_ != 0 && (capacity_ > limit_ || need > limit_ - capacity_)) {
+        if (need > room()) {
             release_spares();  // make room: spare chunks count against the limit
-            if (need > limit_ - capacity_) return nullptr;
+            if (need > room()) return nullptr;
         }
-        std::size_t size = std::max(next_chunk_, need);
-        if (limit_ != 0) size = std::min(size, limit_ - capacity_);
+        const std::size_t size = std::min(std::max(next_chunk_, need), room());
         region raw = upstream_.get().try_allocate(size, default_alignment);
-        if (raw.empty() && size > need) raw = upstream_.get().try_allocate(size = need, default_alignment);
+        if (raw.empty() && size > need) raw = upstream_.get().try_allocate(need, default_alignment);
         if (raw.empty()) return nullptr;
-        capacity_ += size;
-        if (next_chunk_ <= std::numeric_limits<std::size_t>::max() / 2) next_chunk_ *= 2;
-        auto* c = ::new (static_cast<void*>(raw.data())) detail::arena_chunk{nullptr, size};
-        detail::poison(c->begin(), size - header);
+        capacity_ += raw.size();
+        if (next_chunk_ <= max_chunk) next_chunk_ *= 2;
+        auto* c = ::new (static_cast<void*>(raw.data())) detail::arena_chunk{nullptr, raw.size()};
+        detail::poison(c->begin(), raw.size() - header);
         return c;
+    }
+
+    /// Bytes that may still be taken from upstream, a multiple of 16.
+    [[nodiscard]] std::size_t room() const noexcept {
+        if (limit_ == 0) return max_chunk;
+        return capacity_ >= limit_ ? 0 : (limit_ - capacity_) / granule * granule;
     }
 
     void use_chunk(detail::arena_chunk* c) noexcept {

@@ -219,7 +219,9 @@ private:
         if (std::byte* p = small_.carve(bytes)) return p;
         const std::size_t need = sizeof(chunk) + bytes;
         if (need > room()) return nullptr;
-        std::size_t size = std::min(std::max(next_chunk_, need), room() / granule * granule);
+        // need is at most 528 bytes, so the chunk is never above largest_chunk.
+        std::size_t size =
+            std::min({std::max(next_chunk_, need), largest_chunk, room() / granule * granule});
         region raw = upstream_.get().try_allocate(size, granule);
         if (raw.empty() && size > need) raw = upstream_.get().try_allocate(size = need, granule);
         if (raw.empty()) return nullptr;
