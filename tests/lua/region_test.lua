@@ -204,6 +204,25 @@ t.test("ptr is a light userdata at the first byte", function()
     assert(r:sub(1):ptr() ~= r:ptr())
 end)
 
+t.test("write_ptr and read_ptr store native addresses", function()
+    local r = memreg.new(24)
+    local other = memreg.new(4)
+    r:write_ptr(0, other)
+    t.eq(r:read_ptr(0), other:ptr())
+    r:write_ptr(8, other:sub(2):ptr())
+    t.eq(r:read_ptr(8), other:sub(2):ptr())
+    r:write_ptr(16, nil)
+    t.eq(r:read_ptr(16), nil)
+    t.raises("write_ptr(offset=20, count=8): outside region of size 24", r.write_ptr, r, 20, other)
+    t.raises("read_ptr(offset=17, count=8): outside region of size 24", r.read_ptr, r, 17)
+    t.raises("bad argument #3 to 'write_ptr' (region, light userdata or nil expected, got number)",
+             r.write_ptr, r, 0, 5)
+    t.raises("bad argument #3 to 'write_ptr' (region, light userdata or nil expected, got no value)",
+             r.write_ptr, r, 0)
+    other:free()
+    t.raises("bad argument #3 to 'write_ptr' (region is invalid", r.write_ptr, r, 0, other)
+end)
+
 t.test("__close releases at the end of a block (5.4)", function()
     if t.version ~= "5.4" then return end
     local f = load([[

@@ -1,7 +1,7 @@
 // memreg/lua/region_methods.hpp — memreg.new, memreg.fromstring and the methods
 // every region has: #r, free/__gc/__close, valid, resize, sub, ptr, tostring, fill,
-// clear, copy, readstring, writestring, cstring, writecstring (read_*/write_* are in
-// scalars.hpp). Offsets are 0-based byte offsets, as in C and LuaJIT's FFI.
+// clear, copy, readstring, writestring, cstring, writecstring, write_ptr, read_ptr
+// (read_*/write_* are in scalars.hpp). Offsets are 0-based byte offsets, as in C and LuaJIT's FFI.
 #pragma once
 
 #include <cstddef>
@@ -231,6 +231,42 @@ inline int region_cstring(lua_State* L) {
     return 1;
 }
 
+/// The address argument arg stands for: a region (its first byte), a light
+/// userdata, or nil (NULL).
+inline void* check_address(lua_State* L, int arg, const char* fname) {
+    if (lua_isnil(L, arg)) return nullptr;
+    if (lua_type(L, arg) == LUA_TLIGHTUSERDATA) return lua_touserdata(L, arg);
+    if (to_userdata(L, arg) == nullptr) throw_type(L, arg, fname, "region, light userdata or nil");
+    return check_bytes(L, arg, fname).data();
+}
+
+/// r:write_ptr(off, p): stores the address p (a region, r:ptr(), or nil for NULL)
+/// as a native pointer at off, for C code that reads pointers from the buffer.
+inline int region_write_ptr(lua_State* L) {
+    constexpr const char* fname = "write_ptr";
+    const region bytes = check_writable(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    if (lua_isnone(L, 3)) throw_type(L, 3, fname, "region, light userdata or nil");
+    void* address = check_address(L, 3, fname);
+    check_range(fname, offset, sizeof address, bytes.size());
+    std::memcpy(bytes.data() + offset, &address, sizeof address);
+    return 0;
+}
+
+/// r:read_ptr(off): the native pointer at off as a light userdata (nil for NULL).
+/// Lua cannot follow it; compare it with r:ptr() or hand it to C.
+inline int region_read_ptr(lua_State* L) {
+    constexpr const char* fname = "read_ptr";
+    const region bytes = check_bytes(L, 1, fname);
+    const std::size_t offset = check_offset(L, 2, fname);
+    void* address = nullptr;
+    check_range(fname, offset, sizeof address, bytes.size());
+    std::memcpy(&address, bytes.data() + offset, sizeof address);
+    if (address == nullptr) lua_pushnil(L);
+    else lua_pushlightuserdata(L, address);
+    return 1;
+}
+
 /// __tostring: "memreg.region(16 bytes, malloc): 0x5581..." or "memreg.region(invalid)".
 inline int region_describe(lua_State* L) {
     region_userdata& ud = check_any_userdata(L, 1, "__tostring");
@@ -270,6 +306,8 @@ inline void register_regions(lua_State* L, int module, int methods) {
         {"writestring", protect<region_writestring>},
         {"writecstring", protect<region_writecstring>},
         {"cstring", protect<region_cstring>},
+        {"write_ptr", protect<region_write_ptr>},
+        {"read_ptr", protect<region_read_ptr>},
         {nullptr, nullptr},
     };
     static const luaL_Reg metamethods[] = {
