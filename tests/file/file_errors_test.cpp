@@ -66,15 +66,21 @@ TEST_CASE("a directory or another non-regular file", "[file][error]") {
 }
 
 TEST_CASE("permission denied, and a read-only file mapped read_write", "[file][error]") {
+    // The modes deny the owner too, so the test is the same for root (whose child
+    // runs as nobody) and for any other user (whose child runs as the owner).
+    namespace fs = std::filesystem;
     temp_dir dir;
-    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::others_exec);
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_exec);
     const auto secret = dir / "secret";
     const auto readonly = dir / "readonly";
+    const auto locked = dir / "locked";
     write_file(secret, "secret");
     write_file(readonly, "read only");
-    std::filesystem::permissions(secret, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    std::filesystem::permissions(readonly, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
-                                               std::filesystem::perms::others_read);
+    fs::create_directory(locked);
+    fs::permissions(secret, fs::perms::none);
+    fs::permissions(readonly, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read |
+                                fs::perms::others_exec);
 
     const auto result = memreg_test::as_unprivileged([&](int fd) {
         std::string report;
@@ -93,7 +99,7 @@ TEST_CASE("permission denied, and a read-only file mapped read_write", "[file][e
             report += std::string(e.what()) + (e.code() == std::errc::permission_denied ? " [EACCES]\n" : "\n");
         }
         try {
-            (void)mapped_file::create(dir / "new", 1);
+            (void)mapped_file::create(locked / "new", 1);
         } catch (const memreg::file_error& e) {
             report += std::string(e.what()) + "\n";
         }
@@ -103,8 +109,8 @@ TEST_CASE("permission denied, and a read-only file mapped read_write", "[file][e
     CHECK(result.output == "open(path=" + secret.string() + ", access=read_only): Permission denied [EACCES]\n"
                            "read only\n"
                            "open(path=" + readonly.string() + ", access=read_write): Permission denied [EACCES]\n"
-                           "create(path=" + (dir / "new").string() + ", size=1): Permission denied\n");
-    CHECK_FALSE(std::filesystem::exists(dir / "new"));
+                           "create(path=" + (locked / "new").string() + ", size=1): Permission denied\n");
+    CHECK_FALSE(fs::exists(locked / "new"));
 }
 
 TEST_CASE("a file too small for the offset and length asked for", "[file][error]") {

@@ -132,6 +132,11 @@ TEST_CASE("shared_region errors name the object and the reason", "[shared][error
           "create(name=bad/name, size=1): Invalid argument");
 
     // Objects are created rw-r--r--: another user may read but not write them.
+    // Made read-only for the owner too (Linux keeps them in /dev/shm), the check
+    // is the same whether the child runs as nobody (under root) or as the owner.
+    std::filesystem::permissions("/dev/shm/" + remover.name(),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
+                                     std::filesystem::perms::others_read);
     const auto result = memreg_test::as_unprivileged([&](int fd) {
         std::string report = std::to_string(shared_region::open(remover.name(), access::read_only).size());
         report += "; " + error_of([&] { (void)shared_region::open(remover.name(), access::read_write); });
@@ -186,4 +191,49 @@ TEST_CASE("4 processes increment a shared counter 10 000 times each under a mute
     }
     CHECK(counter->value == 40000);
     counter->~shared_counter();
+}
+
+TEST_CASE("processes racing to open_or_create all map the same object", "[shared][process]") {
+    shared_remover remover(unique_name("race"));
+    std::vector<pid_t> children;
+    for (int i = 0; i < 4; ++i) {
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            int code = 0;
+            try {
+                shared_region s = shared_region::open_or_create(remover.name(), 4096);
+                s.region()[static_cast<std::size_t>(i) * 1000] = static_cast<std::byte>('A' + i);
+            } catch (...) {
+                code = 1;
+            }
+            ::_exit(code);
+        }
+        children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+        int status = 0;
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    }
+    const shared_region s = shared_region::open(remover.name(), access::read_only);
+    REQUIRE(s.size() == 4096);
+    const memreg::const_region r = s.region();
+    CHECK(std::string{char(r[0]), char(r[1000]), char(r[2000]), char(r[3000])} == "ABCD");
+}
+
+TEST_CASE("shared_region is move-only and close unmaps", "[shared]") {
+    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<shared_region>);
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<shared_region>);
+    shared_remover remover(unique_name("move"));
+    shared_region a = shared_region::create(remover.name(), 10);
+    const std::byte* where = a.const_region().data();
+    shared_region b = std::move(a);
+    CHECK_FALSE(a.is_open());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+    CHECK(a.empty());
+    CHECK(b.const_region().data() == where);  // moving keeps the mapping
+    CHECK(b.name() == remover.name());
+    b.close();
+    CHECK_FALSE(b.is_open());
+    CHECK(b.const_region().empty());
 }
