@@ -50,7 +50,7 @@ struct s27 { char c; int64_t i; int16_t s; };
 inline constexpr const char* s27_decl =
     "#pragma pack(push, 2)\n struct s27 { char c; int64_t i; int16_t s; };\n #pragma pack(pop)";
 
-enum e28 { e28_a, e28_b = 10, e28_c };
+enum e28 : int { e28_a, e28_b = 10, e28_c };  // a C enum is an int
 struct s28 { enum e28 kind; char text[e28_c]; };
 inline constexpr const char* s28_decl =
     "enum e28 { e28_a, e28_b = 10, e28_c };\n struct s28 { enum e28 kind; char text[e28_c]; };";

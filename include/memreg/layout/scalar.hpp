@@ -164,9 +164,11 @@ template <class T>
 namespace detail {
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_scalar_mismatch(
-    const char* operation, std::string_view target, const scalar_value& v, const char* reason) {
-    throw bad_argument(
-        message(operation).arg("type", target).arg("value", memreg::to_string(v)).because(reason));
+    const char* operation, std::string_view target, const scalar_value& v, const char* reason,
+    std::string_view path = {}) {
+    message m(operation);
+    if (!path.empty()) m.arg("path", path);
+    throw bad_argument(m.arg("type", target).arg("value", memreg::to_string(v)).because(reason));
 }
 
 /// std::in_range does not take plain char: compare as the char type of the same sign.
@@ -179,17 +181,17 @@ using comparable_int_t =
 /// be whole, bool only goes to bool, a finite double must fit a float.
 template <class T>
 [[nodiscard]] T convert_scalar(const scalar_value& v, const char* operation,
-                               std::string_view target) {
+                               std::string_view target, std::string_view path = {}) {
     if constexpr (std::is_same_v<T, bool>) {
         if (const bool* b = std::get_if<bool>(&v)) return *b;
-        throw_scalar_mismatch(operation, target, v, "a number is not a bool");
+        throw_scalar_mismatch(operation, target, v, "a number is not a bool", path);
     } else {
         if (std::holds_alternative<bool>(v))
-            throw_scalar_mismatch(operation, target, v, "a bool is not a number");
+            throw_scalar_mismatch(operation, target, v, "a bool is not a number", path);
         if constexpr (std::is_floating_point_v<T>) {
             if (const double* d = std::get_if<double>(&v)) {
                 if (std::isfinite(*d) && std::fabs(*d) > double(std::numeric_limits<T>::max()))
-                    throw_scalar_mismatch(operation, target, v, "value does not fit");
+                    throw_scalar_mismatch(operation, target, v, "value does not fit", path);
                 return static_cast<T>(*d);
             }
             if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<T>(*i);
@@ -200,24 +202,24 @@ template <class T>
                 constexpr double limit = std::is_signed_v<T> ? 9223372036854775808.0
                                                              : 18446744073709551616.0;
                 if (!std::isfinite(*d) || std::trunc(*d) != *d)
-                    throw_scalar_mismatch(operation, target, v, "value is not a whole number");
+                    throw_scalar_mismatch(operation, target, v, "value is not a whole number", path);
                 if (*d >= limit || *d < (std::is_signed_v<T> ? -limit : 0.0))
-                    throw_scalar_mismatch(operation, target, v, "value does not fit");
+                    throw_scalar_mismatch(operation, target, v, "value does not fit", path);
                 if constexpr (std::is_signed_v<T>)
                     return convert_scalar<T>(scalar_value(static_cast<std::int64_t>(*d)),
-                                             operation, target);
+                                             operation, target, path);
                 else
                     return convert_scalar<T>(scalar_value(static_cast<std::uint64_t>(*d)),
-                                             operation, target);
+                                             operation, target, path);
             }
             if (const auto* i = std::get_if<std::int64_t>(&v)) {
                 if (!std::in_range<comparable_int_t<T>>(*i))
-                    throw_scalar_mismatch(operation, target, v, "value does not fit");
+                    throw_scalar_mismatch(operation, target, v, "value does not fit", path);
                 return static_cast<T>(*i);
             }
             const auto u = std::get<std::uint64_t>(v);
             if (!std::in_range<comparable_int_t<T>>(u))
-                throw_scalar_mismatch(operation, target, v, "value does not fit");
+                throw_scalar_mismatch(operation, target, v, "value does not fit", path);
             return static_cast<T>(u);
         }
     }
@@ -240,6 +242,29 @@ template <class T>
                            .because("outside region of size " + std::to_string(size)));
 }
 
+/// Converts v to kind k (checked, naming operation and path) and stores it at p.
+inline void store_scalar(std::byte* p, scalar_kind k, const scalar_value& v,
+                         const char* operation, std::string_view path) {
+    visit_kind(k, [&](auto x) {
+        using T = decltype(x);
+        x = convert_scalar<T>(v, operation, scalar_name(k), path);
+        std::memcpy(p, &x, sizeof x);
+    });
+}
+
+/// The scalar of kind k stored at p.
+[[nodiscard]] inline scalar_value fetch_scalar(const std::byte* p, scalar_kind k) noexcept {
+    return visit_kind(k, [p](auto x) -> scalar_value {
+        using T = decltype(x);
+        if constexpr (std::is_same_v<T, bool>) {
+            return std::to_integer<unsigned>(*p) != 0;  // no bool load of a non-0/1 byte
+        } else {
+            std::memcpy(&x, p, sizeof x);
+            return widen_scalar(x);
+        }
+    });
+}
+
 }  // namespace detail
 
 /// Reads the scalar of kind k at r[offset] (any alignment). A bool byte other than
@@ -248,16 +273,7 @@ template <class T>
     const std::size_t n = scalar_size(k);
     if (offset > r.size() || n > r.size() - offset)
         detail::throw_scalar_outside("read_scalar", offset, k, r.size());
-    const std::byte* p = r.data() + offset;
-    return detail::visit_kind(k, [p](auto x) -> scalar_value {
-        using T = decltype(x);
-        if constexpr (std::is_same_v<T, bool>) {
-            return std::to_integer<unsigned>(*p) != 0;  // no bool load of a non-0/1 byte
-        } else {
-            std::memcpy(&x, p, sizeof x);
-            return detail::widen_scalar(x);
-        }
-    });
+    return detail::fetch_scalar(r.data() + offset, k);
 }
 
 /// Writes v as a scalar of kind k at r[offset] (any alignment), after checking it
@@ -268,12 +284,7 @@ inline void write_scalar(region r, std::size_t offset, scalar_kind k, const scal
     const std::size_t n = scalar_size(k);
     if (offset > r.size() || n > r.size() - offset)
         detail::throw_scalar_outside("write_scalar", offset, k, r.size());
-    std::byte* p = r.data() + offset;
-    detail::visit_kind(k, [&](auto x) {
-        using T = decltype(x);
-        x = detail::convert_scalar<T>(v, "write_scalar", scalar_name(k));
-        std::memcpy(p, &x, sizeof x);
-    });
+    detail::store_scalar(r.data() + offset, k, v, "write_scalar", {});
 }
 
 /// A scalar_value as the C++ arithmetic type T, checked the same way as a write.
