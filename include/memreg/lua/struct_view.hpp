@@ -36,6 +36,7 @@ inline constexpr const char* view_metatable = "memreg.view";
 struct view_userdata {
     region_userdata target;
     layout type;
+    bool anchored = false;  // a host owner is anchored to this view (see userdata.hpp)
 };
 
 namespace detail {
@@ -101,12 +102,16 @@ inline view_userdata& self_view(lua_State* L) {
     return *v;
 }
 
-/// Pushes an empty view (no memory yet, void type) with its metatable. Lua may raise
+/// Pushes an empty view (no memory yet, void type) with its metatable (taken from
+/// `metatable` if it is not 0, e.g. an upvalue, else from the registry). Lua may raise
 /// "not enough memory" here: no C++ object with a destructor may be live.
-inline view_userdata& new_view(lua_State* L) {
+inline view_userdata& new_view(lua_State* L, int metatable = 0) {
     void* p = lua_newuserdata(L, sizeof(view_userdata));
     auto* v = new (p) view_userdata{};
-    push_view_metatable(L);
+    if (metatable != 0)
+        lua_pushvalue(L, metatable);
+    else
+        push_view_metatable(L);
     lua_setmetatable(L, -2);
     return *v;
 }
@@ -114,8 +119,11 @@ inline view_userdata& new_view(lua_State* L) {
 /// Points the view on the top of the stack at `size` bytes at `offset` (relative to
 /// the parent's own view) of the parent's memory, and keeps a host owner anchored
 /// to the parent anchored to the view too. The caller has checked the range.
+/// `parent_anchored` is false when the parent is known to have no anchor (a view
+/// of a view that has none), which saves the lookup on every element access.
 inline void attach_view(lua_State* L, view_userdata& v, int parent_idx,
-                        const region_userdata& parent, std::size_t offset, std::size_t size) {
+                        const region_userdata& parent, std::size_t offset, std::size_t size,
+                        bool parent_anchored = true) {
     parent_idx = absolute(L, parent_idx);
     ++parent.memory->refs;
     v.target.memory = parent.memory;
@@ -123,6 +131,7 @@ inline void attach_view(lua_State* L, view_userdata& v, int parent_idx,
     v.target.offset = parent.offset + offset;
     v.target.size = size;
     v.target.read_only = parent.read_only;
+    if (!parent_anchored) return;
     lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
     if (lua_istable(L, -1)) {
         lua_pushvalue(L, parent_idx);
@@ -131,6 +140,7 @@ inline void attach_view(lua_State* L, view_userdata& v, int parent_idx,
             lua_pushvalue(L, -3);  // the view
             lua_insert(L, -2);
             lua_rawset(L, -3);
+            v.anchored = true;
         } else {
             lua_pop(L, 1);
         }
@@ -185,7 +195,8 @@ inline void push_field(lua_State* L, const std::byte* p, scalar_kind k) {
 }
 
 /// The Lua value at idx as a scalar for a field of kind k.
-inline scalar_value field_value(lua_State* L, int idx, scalar_kind k, const std::string& what) {
+inline scalar_value field_value(lua_State* L, int idx, const layout& field) {
+    const scalar_kind k = field.scalar();
     const int type = lua_type(L, idx);
     if (k == scalar_kind::pointer) {
         if (type == LUA_TNIL) return std::uint64_t{0};
@@ -195,12 +206,14 @@ inline scalar_value field_value(lua_State* L, int idx, scalar_kind k, const std:
             if (!r->valid()) throw_argument(idx, view_fname, invalid_problem);
             return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(r->bytes().data()));
         }
-        throw_argument(idx, view_fname, what + " expects a light userdata, a region or nil, got " +
-                                            type_name(L, idx));
+        throw_argument(idx, view_fname,
+                       field.name() + " field expects a light userdata, a region or nil, got " +
+                           type_name(L, idx));
     }
     if (type == LUA_TBOOLEAN) return lua_toboolean(L, idx) != 0;
     if (type != LUA_TNUMBER)
-        throw_argument(idx, view_fname, what + " expects a number, got " + type_name(L, idx));
+        throw_argument(idx, view_fname,
+                       field.name() + " field expects a number, got " + type_name(L, idx));
 #if MEMREG_LUA_INT64
     if (lua_isinteger(L, idx)) return static_cast<std::int64_t>(lua_tointeger(L, idx));
 #endif
@@ -215,9 +228,9 @@ inline int view_index(lua_State* L) {
         push_field(L, v.target.bytes().data() + m.offset, t.scalar());
         return 1;
     }
-    view_userdata& sub = new_view(L);
+    view_userdata& sub = new_view(L, lua_upvalueindex(1));
     sub.type = t;
-    attach_view(L, sub, 1, v.target, m.offset, t.size());
+    attach_view(L, sub, 1, v.target, m.offset, t.size(), v.anchored);
     return 1;
 }
 
@@ -231,7 +244,7 @@ inline int view_newindex(lua_State* L) {
                                           " member as a whole; assign its fields or elements");
     try {
         write_scalar(v.target.bytes(), m.offset, t.scalar(),
-                     field_value(L, 3, t.scalar(), t.name() + " field"));
+                     field_value(L, 3, t));
     } catch (const argument_error&) {
         throw;
     } catch (const bad_argument& e) {
