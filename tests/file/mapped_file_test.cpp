@@ -196,6 +196,10 @@ TEST_CASE("resize grows and shrinks the file and keeps the contents", "[file]") 
     f.flush();
     CHECK(read_file(path) == start + std::string(3 * 4096 - 5000, '\0') + "Z");
 
+    const std::byte* before = f.const_region().data();
+    f.resize(f.size());  // no change: the mapping stays
+    CHECK(f.const_region().data() == before);
+
     f.resize(100);
     CHECK(f.size() == 100);
     CHECK(read_file(path) == start.substr(0, 100));

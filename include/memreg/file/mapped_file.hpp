@@ -176,6 +176,7 @@ public:
                                                    std::to_string(size_) + "); resize needs all of it"));
         if (n > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()))
             detail::throw_file_error(operation(), detail::system_code(EFBIG), name);
+        if (n == size_) return;
         const int fd = file_.get_mapping_handle().handle;
         const std::size_t old_size = size_;
         const int failure = n > old_size ? detail::reserve(fd, static_cast<off_t>(old_size),
