@@ -182,7 +182,11 @@ public:
         const int failure = n > old_size ? detail::reserve(fd, static_cast<off_t>(old_size),
                                                            static_cast<off_t>(n - old_size))
                                          : truncate(fd, n);
-        if (failure != 0) detail::throw_file_error(operation(), detail::system_code(failure), name);
+        if (failure != 0) {
+            // A filesystem may keep part of a failed reservation: give it back.
+            if (n > old_size) [[maybe_unused]] const int ignored = truncate(fd, old_size);
+            detail::throw_file_error(operation(), detail::system_code(failure), name);
+        }
         mapping_ = boost::interprocess::mapped_region();
         size_ = 0;
         map(n, operation);
