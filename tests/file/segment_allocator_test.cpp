@@ -1,5 +1,6 @@
 #include <memreg/shared.hpp>
 #include <memreg/arena.hpp>
+#include <memreg/std_adapters.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -208,4 +209,29 @@ TEST_CASE("a memreg arena over the bytes of a shared_region", "[segment]") {
     std::memcpy(a.data(), "via the arena", 13);
     CHECK(as_string(memreg::shared_region::open(remover.name()).const_region().first(13)) == "via the arena");
     CHECK(arena.try_allocate(100, 1).empty());  // a fixed arena never grows past its region
+}
+
+TEST_CASE("a std::vector on a segment_allocator, built by a child, read by its parent", "[segment][process]") {
+    // std containers store raw pointers, so this holds where every process maps
+    // the segment at the same address: here the child inherits the mapping by
+    // fork. Unrelated processes link blocks by segment_handle instead (above).
+    using shared_alloc = segment_allocator<bip::managed_shared_memory::segment_manager>;
+    using shared_vector = std::vector<int, memreg::std_allocator<int, shared_alloc>>;
+    memreg::shared_remover remover(unique_name("vector"));
+    bip::managed_shared_memory segment(bip::create_only, remover.name().c_str(), 256 * 1024);
+    shared_alloc alloc(segment);
+    const std::size_t free_at_start = alloc.free_memory();
+
+    const auto built = memreg_test::in_child([&](int) {
+        auto* numbers = segment.construct<shared_vector>("numbers")(memreg::std_allocator<int, shared_alloc>(alloc));
+        for (int i = 0; i < 10000; ++i) numbers->push_back(i * i);
+    });
+    REQUIRE(built.exited_ok());
+    shared_vector* numbers = segment.find<shared_vector>("numbers").first;
+    REQUIRE(numbers != nullptr);
+    REQUIRE(numbers->size() == 10000);
+    CHECK((*numbers)[9999] == 9999 * 9999);
+    CHECK(alloc.segment().contains(memreg::to_region(*numbers)));
+    segment.destroy<shared_vector>("numbers");
+    CHECK(alloc.free_memory() == free_at_start);
 }
