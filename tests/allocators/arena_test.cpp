@@ -1,4 +1,5 @@
 #include <memreg/arena.hpp>
+#include <memreg/heap.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -6,6 +7,9 @@
 #include <cstdint>
 #include <cstring>
 #include <numeric>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -293,4 +297,23 @@ TEST_CASE("with_arena makes a scoped arena the current allocator", "[arena][curr
         CHECK(outer.owns(memreg::allocate(current, 500).data()));
     });
     CHECK(outer.mark() == before);
+}
+
+TEST_CASE("the current allocator is per thread", "[current]") {
+    memreg::arena<> a;
+    memreg::current_allocator_scope scope(a);
+    CHECK(memreg::current_allocator().target<memreg::arena<>>() == &a);
+    bool other_thread_sees_system_heap = false;
+    std::thread([&] {
+        other_thread_sees_system_heap =
+            memreg::current_allocator().target<memreg::malloc_allocator>() != nullptr;
+    }).join();
+    CHECK(other_thread_sees_system_heap);
+
+    memreg::heap<> h;
+    {
+        memreg::current_allocator_scope inner(h);
+        CHECK(memreg::current_allocator().target<memreg::heap<>>() == &h);
+    }
+    CHECK(memreg::current_allocator().target<memreg::arena<>>() == &a);
 }
