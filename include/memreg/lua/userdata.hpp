@@ -64,7 +64,8 @@ public:
     [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
     [[nodiscard]] bool released() const noexcept { return released_; }
 
-    std::size_t refs = 0;  // region userdata pointing here
+    std::size_t refs = 0;    // region userdata pointing here
+    bool anchored = false;   // a host owner value is anchored to a view of it
 
 protected:
     explicit block(region bytes) noexcept : bytes_(bytes) {}
@@ -291,6 +292,7 @@ inline region_userdata& push_view(lua_State* L, int parent_idx, const region_use
     ud.size = size;
     ud.read_only = parent.read_only;
     // Keep the host's owner value alive for the sub-region too.
+    if (!parent.memory->anchored) return ud;
     lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
     if (lua_istable(L, -1)) {
         lua_pushvalue(L, parent_idx);
@@ -367,7 +369,10 @@ inline void push_region(lua_State* L, region bytes, int owner_index = 0) {
     auto* memory = new (std::nothrow) detail::host_block(bytes);
     if (memory == nullptr) luaL_error(L, "push_region: not enough memory");
     detail::attach(ud, memory, true, false);
-    if (owner_index != 0) detail::anchor(L, -1, owner_index);
+    if (owner_index != 0) {
+        memory->anchored = true;
+        detail::anchor(L, -1, owner_index);
+    }
 }
 
 /// Pushes a read-only region over host memory (writes from Lua raise an error).
