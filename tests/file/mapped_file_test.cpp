@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include <sys/stat.h>
 
@@ -265,4 +266,16 @@ TEST_CASE("advise passes the hints to the kernel", "[file]") {
     CHECK(f.advise(memreg::advice::willneed));
     CHECK(f.advise(memreg::advice::normal));
     CHECK(as_string(f.const_region()) == pattern(3 * 4096));
+}
+
+TEST_CASE("to_region sees a mapped file: mutable when writable, const when const", "[file]") {
+    temp_dir dir;
+    write_file(dir / "t.txt", "to_region");
+    mapped_file f = mapped_file::open(dir / "t.txt", access::read_write);
+    STATIC_REQUIRE(std::is_same_v<decltype(memreg::to_region(f)), memreg::region>);
+    STATIC_REQUIRE(std::is_same_v<decltype(memreg::to_region(std::as_const(f))), memreg::const_region>);
+    CHECK(as_string(memreg::to_region(f)) == "to_region");
+    mapped_file ro = mapped_file::open(dir / "t.txt");
+    CHECK(as_string(memreg::to_region(std::as_const(ro))) == "to_region");
+    CHECK_THROWS_AS(memreg::to_region(ro), memreg::bad_argument);  // a read-only mapping is never a region
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -236,4 +237,31 @@ TEST_CASE("shared_region is move-only and close unmaps", "[shared]") {
     b.close();
     CHECK_FALSE(b.is_open());
     CHECK(b.const_region().empty());
+}
+
+TEST_CASE("a shared_region that cannot get its memory is an error, and leaves no object", "[shared][error]") {
+    // RLIMIT_FSIZE limits shared-memory objects as it limits files: the same
+    // failure as a full /dev/shm, at create() instead of a SIGBUS on first use.
+    const std::string name = unique_name("full");
+    shared_remover remover(name);
+    const auto result = memreg_test::with_file_size_limit(64 * 1024, [&](int fd) {
+        try {
+            (void)shared_region::create(name, 1 << 20);
+            memreg_test::send(fd, "created");
+        } catch (const memreg::file_error& e) {
+            memreg_test::send(fd, std::string(e.what()) + (e.code() == std::errc::file_too_large ? " [EFBIG]" : ""));
+        }
+    });
+    REQUIRE(result.exited_ok());
+    CHECK(result.output == "create(name=" + name + ", size=1048576): File too large [EFBIG]");
+    CHECK_FALSE(shared_region::remove(name));  // create() removed what it had made
+}
+
+TEST_CASE("to_region sees a mapped shared_region", "[shared]") {
+    shared_remover remover(unique_name("to-region"));
+    shared_region s = shared_region::create(remover.name(), 32);
+    const memreg::region r = memreg::to_region(s);
+    CHECK(r.size() == 32);
+    const memreg::const_region c = memreg::to_region(std::as_const(s));
+    CHECK(c.data() == r.data());
 }
