@@ -132,7 +132,8 @@ public:
 
     /// Keeps the block in place when the new size is in the same size class, or
     /// when it is the newest small block and its chunk has room; large blocks use
-    /// the upstream's own reallocation. Otherwise allocates, copies and frees.
+    /// the upstream's own reallocation. Otherwise allocates, copies and frees;
+    /// when that fails, a small block that shrinks stays where it is.
     [[nodiscard]] region try_reallocate(region r, std::size_t n, std::size_t alignment) noexcept {
         if (!is_valid_alignment(alignment)) return {};
         if (r.empty()) return try_allocate(n, alignment);
@@ -151,7 +152,12 @@ public:
             if (large_.find(r.data()) == nullptr) return {};
         }
         const region moved = try_allocate(n, alignment);
-        if (moved.empty()) return {};
+        if (moved.empty()) {
+            // A small block can always shrink where it is (Lua 5.1-5.3 count on
+            // shrinking never failing); its tail is lost until the heap dies.
+            if (was_small && n <= r.size()) return resized(r, n);
+            return {};
+        }
         std::memcpy(moved.data(), r.data(), std::min(n, r.size()));
         deallocate(r, alignment);
         return moved;

@@ -135,6 +135,17 @@ TEST_CASE("heap never holds more than its maximum", "[heap]") {
     CHECK_THROWS_WITH(h.allocate(64),
                       "heap::allocate(size=64, alignment=16): the heap's maximum of 16384 bytes "
                       "would be exceeded (" + held + " held, " + live + " live)");
+    // A full heap still shrinks a small block (in place, as Lua 5.1-5.3 expect)...
+    std::vector<region> smalls;
+    for (region r; !(r = h.try_allocate(16, 16)).empty();) smalls.push_back(r);
+    const region shrunk = h.try_reallocate(blocks.front(), 8, 16);
+    CHECK(shrunk.data() == blocks.front().data());
+    CHECK(shrunk.size() == 8);
+    blocks.front() = shrunk;
+    // ... but cannot grow one out of its class.
+    CHECK(h.try_reallocate(blocks[1], 65, 16).empty());
+    h.validate();
+    for (region r : smalls) memreg::deallocate(h, r);
     // Freed blocks are served again within the maximum.
     memreg::deallocate(h, blocks.back());
     blocks.pop_back();
