@@ -61,6 +61,7 @@ public:
     }
 
     void deallocate(region r, std::size_t /*alignment*/) noexcept {
+        MEMREG_ASSERT(r.empty() || segment().contains(r));  // a block of another segment
         try {
             if (!r.empty()) manager_->deallocate(r.data());
         } catch (...) {  // the segment's lock could not be taken: the block leaks
