@@ -63,6 +63,13 @@ TEST_CASE("std and pmr containers run on an arena", "[std_adapters]") {
     }
     recorded.check();
     recorded.check_no_leaks();
+
+    static std::byte buffer[1 << 20];
+    memreg::arena<> fixed(region(buffer, sizeof buffer));
+    exercise_containers(fixed);
+
+    memreg::synchronized<memreg::arena<>> shared;
+    exercise_containers(shared);
 }
 
 TEST_CASE("std and pmr containers run on a heap, bounded or not", "[std_adapters]") {
