@@ -3,11 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstring>
 #include <string>
 
 #include <csignal>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "support.hpp"
@@ -30,9 +32,13 @@ TEST_CASE("every flushed byte survives a child killed by SIGKILL", "[file][proce
         for (std::size_t i = 0; i < size / 2; ++i) r[i] = static_cast<std::byte>(i * 31 % 251);
         f.flush();
         [[maybe_unused]] auto n = ::write(ready[1], "F", 1);
-        // The second half: keep storing until killed, never flushed.
-        for (unsigned round = 0;; ++round)
+        // The second half: keep storing until killed, never flushed (for 10 s at
+        // most, and never past the parent's death, should the parent fail first).
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        for (unsigned round = 0; std::chrono::steady_clock::now() < give_up; ++round)
             for (std::size_t i = size / 2; i < size; ++i) r[i] = static_cast<std::byte>(round);
+        ::_exit(3);
     }
     ::close(ready[1]);
     char signal_byte = 0;
