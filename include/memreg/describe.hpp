@@ -135,12 +135,20 @@ layout layout_of_described(std::string name) {
 
 /// The runtime layout of T, a struct described with BOOST_DESCRIBE_STRUCT (its
 /// members: scalars, enums, pointers, C arrays, std::arrays and described structs;
-/// its described bases become anonymous members). `name` defaults to the
-/// compiler's spelling of T. Throws bad_argument if the description does not
-/// account for T's size, alignment or member offsets.
+/// its described bases become anonymous members), named with the compiler's
+/// spelling of T. Built once per T (layouts are immutable, so one is shared).
+/// Throws bad_argument if the description does not account for T's size,
+/// alignment or member offsets.
 template <described_struct T>
-[[nodiscard]] layout layout_of(std::string name = {}) {
-    return detail::layout_of_described<T>(name.empty() ? detail::type_name<T>() : std::move(name));
+[[nodiscard]] const layout& layout_of() {
+    static const layout cached = detail::layout_of_described<T>(detail::type_name<T>());
+    return cached;
+}
+
+/// The same layout under another name ("struct sample" for a C caller's messages).
+template <described_struct T>
+[[nodiscard]] layout layout_of(std::string name) {
+    return layout_of<T>().renamed(std::move(name));
 }
 
 }  // namespace memreg
