@@ -145,7 +145,8 @@ int read_scalar(lua_State* L) {
     const byte_order order = lua_isnoneornil(L, next) ? byte_order::native
                                                        : check_order(L, next, fname);
     check_range(fname, offset, count * sizeof(T), bytes.size());
-    if (!lua_checkstack(L, static_cast<int>(count) + 1))
+    // LUA_MINSTACK (20) slots are always there; only bigger batches need a check.
+    if (count >= LUA_MINSTACK && !lua_checkstack(L, static_cast<int>(count) + 1))
         throw out_of_range(memreg::detail::message(fname).arg("count", count).because(
             "too many values for the Lua stack"));
     const std::byte* p = bytes.data() + offset;

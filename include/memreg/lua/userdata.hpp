@@ -162,11 +162,22 @@ inline int region_gc(lua_State* L) {
     return 0;
 }
 
+/// The registry also holds the metatable under this address: a light userdata key
+/// is found without hashing or comparing a string, on every region argument.
+inline const char metatable_key = 0;
+
 /// Pushes the region metatable, creating it (with __gc, __len and an empty method
 /// table as __index) the first time. Safe to call before open(): a host may push
 /// regions into a state that never loaded the module.
 inline void push_metatable(lua_State* L) {
-    if (luaL_newmetatable(L, region_metatable) == 0) return;
+    lua_pushlightuserdata(L, const_cast<char*>(&metatable_key));
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (!lua_isnil(L, -1)) return;
+    lua_pop(L, 1);
+    luaL_newmetatable(L, region_metatable);
+    lua_pushlightuserdata(L, const_cast<char*>(&metatable_key));
+    lua_pushvalue(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
     lua_pushcfunction(L, region_gc);
     lua_setfield(L, -2, "__gc");
     lua_newtable(L);
@@ -189,7 +200,8 @@ inline region_userdata* to_userdata(lua_State* L, int idx) {
     void* p = lua_touserdata(L, idx);
     if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
         return nullptr;
-    luaL_getmetatable(L, region_metatable);
+    lua_pushlightuserdata(L, const_cast<char*>(&metatable_key));
+    lua_rawget(L, LUA_REGISTRYINDEX);
     const bool same = lua_rawequal(L, -1, -2) != 0;
     lua_pop(L, 2);
     return same ? static_cast<region_userdata*>(p) : nullptr;
