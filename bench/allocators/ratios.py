@@ -73,6 +73,8 @@ def main():
     for size in (16, 32, 64):
         no_slower_than(f"arena {size} B vs raw pointer bump (locals in registers)",
                        f"arena/memreg_arena/{size}", f"arena/raw_bump/{size}", 1.25)
+        no_slower_than(f"arena over a fixed buffer {size} B vs raw pointer bump (registers)",
+                       f"arena/memreg_arena_fixed/{size}", f"arena/raw_bump/{size}", 1.25)
         no_slower_than(f"arena {size} B vs raw pointer bump (state in an object)",
                        f"arena/memreg_arena/{size}", f"arena/raw_bump_object/{size}", 1.25)
         faster(f"arena {size} B vs pmr monotonic (called directly, devirtualized)",

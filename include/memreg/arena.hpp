@@ -133,7 +133,8 @@ public:
     /// n bytes aligned to `alignment` (any power of two), or an empty region when
     /// the arena cannot grow (fixed buffer full, limit reached, upstream failed).
     [[nodiscard]] region try_allocate(std::size_t n, std::size_t alignment) noexcept {
-        const std::size_t pad = (0 - reinterpret_cast<std::uintptr_t>(top_)) & (alignment - 1);
+        const auto top = reinterpret_cast<std::uintptr_t>(top_);
+        const std::size_t pad = ((top + alignment - 1) & ~(alignment - 1)) - top;
         // end_ is always 16-aligned, so for alignments up to 16 the padded top never
         // passes it, and one compare (which also refuses n == 0) is the whole check.
         if (alignment <= default_alignment && is_valid_alignment(alignment)) [[likely]] {
