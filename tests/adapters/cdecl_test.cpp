@@ -141,6 +141,26 @@ TEST_CASE("cdecl takes comments, pragmas, expressions and attributes", "[cdecl]"
     CHECK(types.type("struct f").size() == 8);
 }
 
+TEST_CASE("a flexible array member ends a struct with no size of its own", "[cdecl]") {
+    cdecl::registry types;
+    // What gcc gives these C structs: sizeof 4 and 4, data at offset 4 and 4.
+    types.define("struct msg { int len; char data[]; }; struct tail { char c; int data[]; };");
+    CHECK(types.type("struct msg").size() == 4);
+    CHECK(types.type("struct msg").offset_of("data") == 4);
+    CHECK(types.type("struct msg").fields()[1].type.count() == 0);
+    CHECK(types.type("struct tail").size() == 4);
+    CHECK(types.type("struct tail").alignment() == 4);
+    CHECK(types.type("struct tail").offset_of("data") == 4);
+    CHECK_THROWS_MATCHES(types.define("struct bad { char data[]; int after; };"), memreg::parse_error,
+                         Catch::Message("cdecl::define(line=1, column=27): the flexible array member 'data' must be the last member"));
+    CHECK_THROWS_MATCHES(types.define("struct bad2 { char a[], b; };"), memreg::parse_error,
+                         Catch::Message("cdecl::define(line=1, column=25): the flexible array member 'a' must be the last member"));
+    CHECK_THROWS_MATCHES(types.define("typedef char buffer[];"), memreg::parse_error,
+                         Catch::Message("cdecl::define(line=1, column=14): an array without a size is only allowed as a struct's last member"));
+    CHECK_THROWS_MATCHES(types.type("uint8_t[]"), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=8): an array without a size is only allowed as a struct's last member"));
+}
+
 TEST_CASE("a malformed declaration is a parse_error with line and column", "[cdecl][error]") {
     cdecl::registry types;
     const auto fails = [&](const char* text, const char* message) {

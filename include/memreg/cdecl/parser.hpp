@@ -79,6 +79,7 @@ private:
         field_options options;
         token where;
         std::optional<std::pair<layout_kind, std::string>> opaque;  // typedef of incomplete
+        bool flexible = false;  // name[]: a flexible array member
     };
 
     // ---- tokens ---------------------------------------------------------------
@@ -331,10 +332,13 @@ private:
         next();  // {
         const std::size_t pack = names_.pack;
         layout_builder builder(kind, tag.empty() ? std::string() : word + tag);
+        std::string flexible;  // the flexible array member seen, which must come last
         while (!accept("}")) {
             if (peek().kind == token_kind::end) error(peek(), std::string("expected '}' to close ") + word + (tag.empty() ? "<anonymous>" : tag));
             if (accept(";")) continue;
-            member(builder);
+            if (!flexible.empty())
+                error(peek(), "the flexible array member '" + flexible + "' must be the last member");
+            flexible = member(builder, kind);
         }
         attributes(record_options);
         if (record_options.packed) builder.pack(1);
@@ -347,16 +351,23 @@ private:
         }
     }
 
-    void member(layout_builder& builder) {
+    /// One member declaration; returns the name of a flexible array member in it.
+    std::string member(layout_builder& builder, layout_kind kind) {
         const specifier spec = specifiers();
         if (accept(";")) {
             if (!spec.type.is_record() || spec.type.name().find("<anonymous>") == std::string::npos)
                 error(spec.where, "a member declaration without a name");
             builder.add({}, spec.type);
-            return;
+            return {};
         }
+        std::string flexible;
         do {
+            if (!flexible.empty())
+                error(peek(), "the flexible array member '" + flexible + "' must be the last member");
+            in_member_ = kind == layout_kind::struct_;
             const declarator d = declare(spec, true);
+            in_member_ = false;
+            if (d.flexible) flexible = d.name;
             if (is(":")) error(peek(), "bit-fields are not supported");
             try {
                 builder.add(d.name, d.type, d.options);
@@ -365,6 +376,7 @@ private:
             }
         } while (accept(","));
         expect(";", "after the member");
+        return flexible;
     }
 
     // enum [tag] [{ A [= expr], ... }]: an int, its enumerators become constants.
@@ -429,7 +441,7 @@ private:
     // ---- declarators --------------------------------------------------------------
     // pointers, then a name (or (*name)(...) for a function pointer), then [n]...
     declarator declare(const specifier& spec, bool named, bool allow_opaque = false) {
-        declarator d{{}, spec.type, {}, peek(), std::nullopt};
+        declarator d{{}, spec.type, {}, peek(), std::nullopt, false};
         int pointers = 0;
         while (accept("*")) {
             ++pointers;
@@ -447,7 +459,9 @@ private:
         } else if (named) {
             error(peek(), "expected a name, found " + describe(peek()));
         }
-        std::vector<std::size_t> dims = dimensions();
+        std::vector<std::size_t> dims = dimensions(d.flexible);
+        if (d.flexible && !in_member_)
+            error(d.where, "an array without a size is only allowed as a struct's last member");
         if (function_pointer) {
             expect(")", "after the function pointer's name");
             skip_parameters();
@@ -478,10 +492,16 @@ private:
         return d;
     }
 
-    std::vector<std::size_t> dimensions() {
+    // [n]...; a first [] is a flexible array member (C99), counted as 0 elements.
+    std::vector<std::size_t> dimensions(bool& flexible) {
         std::vector<std::size_t> dims;
         while (is("[")) {
             const token& open = next();
+            if (dims.empty() && accept("]")) {
+                flexible = true;
+                dims.push_back(0);
+                continue;
+            }
             const std::int64_t n = expression();
             if (n < 0) error(open, "array size " + std::to_string(n) + " is negative");
             dims.push_back(static_cast<std::size_t>(n));
@@ -612,6 +632,7 @@ private:
     names& names_;
     const char* operation_;
     bool read_only_ = false;
+    bool in_member_ = false;  // declaring a struct member: a flexible array is allowed
 };
 
 }  // namespace memreg::cdecl::detail
