@@ -139,7 +139,7 @@ inline int fromstring(lua_State* L) {
 
 inline int tostring(lua_State* L) {
     const region b = buffer(L, 1, "tostring");
-    lua_pushlstring(L, reinterpret_cast<const char*>(b.data()), b.size());
+    lua_pushlstring(L, b.empty() ? "" : reinterpret_cast<const char*>(b.data()), b.size());
     return 1;
 }
 
@@ -212,7 +212,7 @@ inline int readstring(lua_State* L) {
     const std::int32_t size = integer(L, 3, fname);
     if (size < 0) argument(3, fname, "size");
     check_bounds(offset, static_cast<std::uint64_t>(size), b.size());
-    lua_pushlstring(L, reinterpret_cast<const char*>(b.data() + offset),
+    lua_pushlstring(L, size == 0 ? "" : reinterpret_cast<const char*>(b.data() + offset),
                     static_cast<std::size_t>(size));
     return 1;
 }

@@ -271,6 +271,15 @@ T load_float(const std::byte* in, bool little) noexcept {
     return value;
 }
 
+/// memset / memcpy that accept a null pointer with a zero count (an empty region's
+/// data() is null, and the C functions' pointers must never be).
+inline void zero_bytes(std::byte* out, std::size_t n) noexcept {
+    if (n != 0) std::memset(out, 0, n);
+}
+inline void copy_bytes(std::byte* out, const char* in, std::size_t n) noexcept {
+    if (n != 0) std::memcpy(out, in, n);
+}
+
 /// One pass of pack over the format: Write=false checks every value and computes
 /// the end; Write=true stores them (after the check pass, so it cannot fail).
 template <bool Write, class Source>
@@ -292,7 +301,7 @@ std::size_t pack_pass(region r, std::size_t offset, std::string_view format, Sou
             }
         };
         room(item.padding);
-        if constexpr (Write) std::memset(r.data() + pos, 0, item.padding);
+        if constexpr (Write) zero_bytes(r.data() + pos, item.padding);
         pos += item.padding;
         ++arg;
         switch (item.kind) {
@@ -341,8 +350,8 @@ std::size_t pack_pass(region r, std::size_t offset, std::string_view format, Sou
                 }
                 std::byte* out = room(item.size);
                 if constexpr (Write) {
-                    std::memcpy(out, s.data(), s.size());
-                    std::memset(out + s.size(), 0, item.size - s.size());
+                    copy_bytes(out, s.data(), s.size());
+                    zero_bytes(out + s.size(), item.size - s.size());
                 }
                 break;
             }
@@ -357,7 +366,7 @@ std::size_t pack_pass(region r, std::size_t offset, std::string_view format, Sou
                 if constexpr (Write) store_integer(out, s.size(), little, item.size, false);
                 pos += item.size;
                 out = room(s.size());
-                if constexpr (Write) std::memcpy(out, s.data(), s.size());
+                if constexpr (Write) copy_bytes(out, s.data(), s.size());
                 pos += s.size();
                 continue;
             }
@@ -369,7 +378,7 @@ std::size_t pack_pass(region r, std::size_t offset, std::string_view format, Sou
                 }
                 std::byte* out = room(s.size() + 1);
                 if constexpr (Write) {
-                    std::memcpy(out, s.data(), s.size());
+                    copy_bytes(out, s.data(), s.size());
                     out[s.size()] = std::byte{0};
                 }
                 pos += s.size() + 1;
@@ -451,7 +460,8 @@ std::size_t unpack(const_region r, std::size_t offset, std::string_view format, 
             }
             case pack_kind::zstring: {
                 const auto* start = reinterpret_cast<const char*>(data + pos);
-                const void* zero = std::memchr(start, 0, r.size() - pos);
+                const void* zero =
+                    pos == r.size() ? nullptr : std::memchr(start, 0, r.size() - pos);
                 if (zero == nullptr)
                     throw out_of_range(
                         memreg::detail::message("unpack")

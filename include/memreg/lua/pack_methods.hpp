@@ -60,7 +60,7 @@ struct stack_sink {
     }
     void string(std::string_view s) const {
         room();
-        lua_pushlstring(L, s.data(), s.size());
+        lua_pushlstring(L, s.empty() ? "" : s.data(), s.size());
     }
 };
 
