@@ -77,3 +77,32 @@ TEST_CASE("hostile nesting is refused, not a stack overflow", "[cdecl][fuzz][err
     CHECK_THROWS_AS(memreg::cdecl::registry().define(parens), memreg::parse_error);
     CHECK_THROWS_WITH(memreg::cdecl::registry().define(parens), Catch::EndsWith("nesting is too deep"));
 }
+
+TEST_CASE("truncated type names and field paths are refused, never a crash", "[cdecl][fuzz]") {
+    memreg::cdecl::registry types;
+    types.define(corpus);
+    for (const std::string name : {"struct s07 *[4]", "unsigned long long int", "union u23", "px[3][2]",
+                                   "enum e28", "int (*)(int)", "struct s20"}) {
+        for (std::size_t n = 0; n <= name.size(); ++n) {
+            try {
+                (void)types.type(name.substr(0, n));
+            } catch (const memreg::parse_error& e) {
+                CHECK(e.column() >= 1);
+            }
+        }
+    }
+    const memreg::layout s20 = types.type("struct s20");
+    std::mt19937 random(11);
+    const std::string alphabet = "body.len[]crc0129x";
+    for (int round = 0; round < 2000; ++round) {
+        std::string path;
+        const std::size_t length = random() % 12;
+        for (std::size_t i = 0; i < length; ++i) path += alphabet[random() % alphabet.size()];
+        try {
+            const memreg::layout_member m = s20.resolve(path);
+            CHECK(m.offset + m.type->size() <= s20.size());
+        } catch (const memreg::bad_argument&) {
+        } catch (const memreg::out_of_range&) {
+        }
+    }
+}
