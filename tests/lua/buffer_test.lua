@@ -11,6 +11,8 @@ t.test("create is zero-filled, len and tostring see every byte", function()
     t.eq(buffer.len(b), 8)
     t.eq(buffer.tostring(b), string.rep("\0", 8))
     t.eq(buffer.len(buffer.create(0)), 0)
+    t.eq(buffer.tostring(buffer.create(0)), "")
+    t.eq(buffer.readstring(buffer.create(0), 0, 0), "")
     t.eq(buffer.tostring(buffer.fromstring("a\0b")), "a\0b")
     t.eq(buffer.len(buffer.create(2.9)), 2)  -- sizes are cast to int, like Luau
 end)

@@ -196,6 +196,19 @@ TEST_CASE("unpack checks the data against the region", "[lua][pack]") {
                       "16-byte integer does not fit into Lua Integer");
 }
 
+TEST_CASE("an empty region takes zero-length items only", "[lua][pack]") {
+    const region empty;
+    CHECK(memreg::lua::pack(empty, 0, "c0 !8 Xd", vector_source{{std::string()}}) == 0);
+    vector_sink sink;
+    CHECK(memreg::lua::unpack(empty, 0, "c0", sink) == 0);
+    CHECK(sink.values == std::vector<value>{std::string()});
+    CHECK_THROWS_WITH(memreg::lua::unpack(empty, 0, "z", sink),
+                      "unpack(offset=0): unfinished string for format 'z' (no zero byte before "
+                      "the end of the region of size 0)");
+    CHECK_THROWS_WITH(memreg::lua::pack(empty, 0, "z", vector_source{{std::string()}}),
+                      "pack(offset=0, count=1): outside region of size 0");
+}
+
 TEST_CASE("packsize is string.packsize", "[lua][pack]") {
     CHECK(memreg::lua::packsize("!8 b d") == 16);
     CHECK(memreg::lua::packsize("i3 c10 x") == 14);
