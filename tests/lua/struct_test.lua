@@ -151,4 +151,37 @@ t.test("cdef errors and unknown types are reported", function()
     t.raises("bad argument #1 to 'sizeof' (", memreg.sizeof, "broken")
 end)
 
+t.test("LuaJIT: FFI sees the same layout and the same bytes", function()
+    if not jit then return end
+    local ffi = require "ffi"
+    ffi.cdef[[
+        typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel;
+        struct header { uint16_t kind; uint32_t len; };
+        typedef struct packet {
+            struct header hdr; double weight; int16_t samples[4]; rgba_pixel colors[2];
+            bool flag; void *next; char tag;
+        } packet;
+    ]]
+    t.eq(memreg.sizeof("packet"), ffi.sizeof("packet"))
+    for _, field in ipairs({"hdr", "weight", "samples", "colors", "flag", "next", "tag"}) do
+        t.eq(memreg.offsetof("packet", field), ffi.offsetof("packet", field), field)
+    end
+    -- The lifetime rule: an FFI pointer does not keep the region alive, so keep a
+    -- reference to the region (here `r`) for as long as the pointer is used.
+    local r = memreg.new(memreg.sizeof("packet"))
+    local p = ffi.cast("packet *", r:ptr())
+    local v = r:view("packet")
+    v.hdr.len = 123456
+    v.colors[1].blue = 7
+    t.eq(p.hdr.len, 123456)
+    t.eq(p.colors[1].blue, 7)
+    p.weight = 0.25
+    p.samples[2] = -9
+    t.eq(v.weight, 0.25)
+    t.eq(v.samples[2], -9)
+    local bytes = ffi.cast("uint8_t *", r:ptr())
+    bytes[0] = 0x34
+    t.eq(r:read_u8(0), 0x34)
+end)
+
 t.done()
