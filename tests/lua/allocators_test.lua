@@ -92,6 +92,10 @@ t.test("allocator misuse raises naming the function", function()
     t.raises("bad argument #1 to 'heap' (table expected, got number)", memreg.heap, 5)
     t.raises("bad argument #1 to 'heap' (field 'max' must be a non-negative integer)",
              memreg.heap, {max = -1})
+    t.raises("bad argument #1 to 'heap' (field 'initial' 1099511627776 is larger than the maximum 4294967296)",
+             memreg.heap, {initial = 2^40})
+    t.raises("bad argument #1 to 'heap' (field 'initial' must be a non-negative integer)",
+             memreg.heap, {initial = 0.5})
     t.raises("heap(initial=1048576, maximum=65536): the initial size is larger than the maximum",
              memreg.heap, {initial = 1048576, max = 65536})
     t.raises("bad argument #1 to 'arena' (chunk size must be positive)", memreg.arena, 0)

@@ -143,7 +143,10 @@ TEST_CASE("push_region keeps the owner value alive", "[lua][host]") {
     CHECK(run(L, "view = nil; collectgarbage(); collectgarbage()") == "");
     CHECK_FALSE(owner_collected);  // the sub-region still holds it
     CHECK(run(L, "assert(sub:read_u8(3) == 5)") == "");
-    CHECK(run(L, "sub = nil; collectgarbage(); collectgarbage()") == "");
+    CHECK(run(L, "sub = nil") == "");
+    // Lua 5.1's collector (LuaJIT's too) needs a cycle more than 5.2+ to let go of a
+    // value anchored to a finalized key: a few full cycles, then it must be gone.
+    for (int cycle = 0; cycle < 4 && !owner_collected; ++cycle) lua_gc(L, LUA_GCCOLLECT, 0);
     CHECK(owner_collected);
 }
 
@@ -199,8 +202,11 @@ TEST_CASE("a state on a bounded heap raises 'not enough memory' and recovers",
     const std::string message = run(L, grow);
     CHECK(message.find("not enough memory") != std::string::npos);
     CHECK(heap.stats().capacity_bytes <= 1024 * 1024);
-    // Drop the garbage and the state works again.
-    CHECK(run(L, "big = nil collectgarbage() collectgarbage()") == "");
+    // The host drops the garbage (without running Lua code, which would need memory
+    // to compile) and the state works again.
+    lua_pushnil(L);
+    lua_setglobal(L, "big");
+    lua_gc(L, LUA_GCCOLLECT, 0);
     CHECK(run(L, "local t = {} for i = 1, 1000 do t[i] = i end assert(#t == 1000)") == "");
     heap.validate();
 }

@@ -161,6 +161,9 @@ inline int heap_new(lua_State* L) {
     if (!lua_isnoneornil(L, 1)) {
         if (!lua_istable(L, 1)) throw_type(L, 1, fname, "table");
         options.initial = opt_field(L, 1, "initial", fname);
+        if (options.initial > max_size)
+            throw_argument(1, fname, "field 'initial' " + std::to_string(options.initial) +
+                                         " is larger than the maximum " + std::to_string(max_size));
         options.maximum = opt_field(L, 1, "max", fname);
     }
     push_box<memreg::heap<>>(L, [&] { return new heap_box(options); });
