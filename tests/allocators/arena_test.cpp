@@ -317,3 +317,21 @@ TEST_CASE("the current allocator is per thread", "[current]") {
     }
     CHECK(memreg::current_allocator().target<memreg::arena<>>() == &a);
 }
+
+TEST_CASE("an arena can take its chunks from a bounded heap", "[arena][heap]") {
+    memreg::heap<> h({.maximum = 64 * 1024});
+    {
+        memreg::arena<memreg::heap<>> a(h, {.first_chunk = 4096});
+        std::size_t got = 0;
+        while (!a.try_allocate(1000, 8).empty()) got += 1000;
+        CHECK(got > 32 * 1024);  // the heap's maximum, less headers and chunk tails
+        CHECK(h.stats().capacity_bytes <= 64 * 1024);
+        CHECK(h.stats().live_blocks == a.chunks());
+        a.reset(memreg::reset_mode::release);
+        CHECK(h.stats().live_blocks == 0);
+        (void)memreg::allocate(a, 100);
+        CHECK(h.stats().live_blocks == 1);
+    }
+    CHECK(h.stats().live_blocks == 0);  // the arena gave its chunk back when it died
+    h.validate();
+}
