@@ -57,6 +57,10 @@ int throws_bad_alloc(lua_State*) {
     guard g;
     throw std::bad_alloc();
 }
+// A Lua error raised inside a protected body (as an out-of-memory error from a
+// lua_push* would be): on LuaJIT it is a foreign exception that protect must let
+// through, not turn into "unknown C++ exception".
+int raises_lua_error(lua_State* L) { return luaL_error(L, "raised by Lua with %d", 42); }
 int throws_unknown(lua_State*) {
     guard g;
     throw 42;
@@ -171,6 +175,8 @@ TEST_CASE("protect turns every C++ exception into a Lua error after destructors 
     CHECK(run(L, "throws_memreg_error()") == "thing(offset=9): outside region of size 4");
     CHECK(run(L, "throws_bad_alloc()") == "not enough memory");
     CHECK(run(L, "throws_unknown()") == "unknown C++ exception");
+    lua_register(L, "raises_lua_error", memreg::lua::detail::protect<raises_lua_error>);
+    CHECK(run(L, "raises_lua_error()") == "raised by Lua with 42");
     CHECK(live_guards == 0);
     // and the state is still fine
     CHECK(run(L, "assert(memreg.new(2):read_u16(0) == 0)") == "");

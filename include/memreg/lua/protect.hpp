@@ -21,6 +21,8 @@
 #include <new>
 #include <string>
 
+#include <cxxabi.h>
+
 #include "config.hpp"
 
 namespace memreg::lua {
@@ -62,6 +64,9 @@ int protect(lua_State* L) {
         } catch (const std::exception& e) {
             copy_message(message, e.what());
         } catch (...) {
+            // LuaJIT raises Lua errors as foreign (non-C++) exceptions, which catch (...)
+            // sees: let those go on to the pcall that waits for them.
+            if (abi::__cxa_current_exception_type() == nullptr) throw;
             copy_message(message, "unknown C++ exception");
         }
     }
