@@ -10,6 +10,12 @@
 #include "../error.hpp"
 
 namespace memreg::cdecl::detail {
+/// Nesting deeper than this (structs in structs, parentheses) is refused rather than
+/// allowed to exhaust the stack on hostile input.
+inline constexpr int max_depth = 200;
+}  // namespace memreg::cdecl::detail
+
+namespace memreg::cdecl::detail {
 
 enum class token_kind : unsigned char { end, identifier, number, punct };
 
@@ -90,5 +96,54 @@ inline std::string describe(const token& t) {
     if (t.kind == token_kind::end) return "the end of the text";
     return "'" + std::string(t.text) + "'";
 }
+
+/// Walks the tokens of one text and reports errors at a token's position.
+class cursor {
+public:
+    cursor(std::string_view text, const char* operation)
+        : tokens_(tokenize(text, operation)), operation_(operation) {}
+
+protected:
+    const token& peek(std::size_t ahead = 0) const {
+        const std::size_t i = pos_ + ahead;
+        return tokens_[i < tokens_.size() ? i : tokens_.size() - 1];
+    }
+    const token& next() {
+        const token& t = peek();
+        if (pos_ + 1 < tokens_.size()) ++pos_;
+        return t;
+    }
+    bool is(std::string_view text, std::size_t ahead = 0) const {
+        const token& t = peek(ahead);
+        return t.kind != token_kind::end && t.text == text;
+    }
+    bool accept(std::string_view text) {
+        if (!is(text)) return false;
+        next();
+        return true;
+    }
+    void expect(std::string_view text, std::string_view after) {
+        if (!accept(text))
+            error(peek(), "expected '" + std::string(text) + "' " + std::string(after) + ", found " +
+                              describe(peek()));
+    }
+    [[noreturn]] void error(const token& at, const std::string& reason) const {
+        fail(operation_, at.line, at.column, reason);
+    }
+    struct depth_guard {
+        cursor& p;
+        explicit depth_guard(cursor& owner) : p(owner) {
+            if (++p.depth_ > max_depth) p.error(p.peek(), "nesting is too deep");
+        }
+        ~depth_guard() { --p.depth_; }
+        depth_guard(const depth_guard&) = delete;
+        depth_guard& operator=(const depth_guard&) = delete;
+    };
+
+    std::vector<token> tokens_;
+    std::size_t pos_ = 0;
+    int depth_ = 0;
+    const char* operation_;
+};
 
 }  // namespace memreg::cdecl::detail

@@ -5,50 +5,27 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "../layout.hpp"
+#include "expression.hpp"
 #include "lexer.hpp"
+#include "names.hpp"
 
 namespace memreg::cdecl::detail {
 
-/// Everything a registry knows; the parser adds to a copy and the registry adopts
-/// the copy only when the whole text parsed (so a failed define changes nothing).
-struct names {
-    std::map<std::string, layout, std::less<>> typedefs;
-    std::map<std::string, layout, std::less<>> structs;
-    std::map<std::string, layout, std::less<>> unions;
-    std::set<std::string, std::less<>> declared_structs;  // `struct foo;` seen, maybe no body
-    std::set<std::string, std::less<>> declared_unions;
-    std::set<std::string, std::less<>> enums;
-    // typedef struct foo foo_t; before struct foo has a body: resolved at each use.
-    std::map<std::string, std::pair<layout_kind, std::string>, std::less<>> opaque_typedefs;
-    std::map<std::string, std::int64_t, std::less<>> constants;
-    std::size_t pack = 0;  // current #pragma pack; 0 = natural alignment
-    std::vector<std::size_t> pack_stack;
-};
-
-/// Nesting deeper than this (structs in structs, parentheses) is refused rather than
-/// allowed to exhaust the stack on hostile input.
-inline constexpr int max_depth = 200;
-
-class parser {
+class parser final : expression_parser {
 public:
     parser(std::string_view text, names& state, const char* operation)
-        : tokens_(tokenize(text, operation)), names_(state), operation_(operation) {}
+        : expression_parser(text, state, operation) {}
 
     /// For type names only: reads `state` and never changes it.
     parser(std::string_view text, const names& state, const char* operation)
-        : tokens_(tokenize(text, operation)),
-          names_(const_cast<names&>(state)),  // writes are refused while read_only_
-          operation_(operation),
+        : expression_parser(text, const_cast<names&>(state), operation),  // writes refused
           read_only_(true) {}
 
     /// A whole cdef chunk: declarations and #pragma pack lines.
@@ -80,43 +57,6 @@ private:
         token where;
         std::optional<std::pair<layout_kind, std::string>> opaque;  // typedef of incomplete
         bool flexible = false;  // name[]: a flexible array member
-    };
-
-    // ---- tokens ---------------------------------------------------------------
-    const token& peek(std::size_t ahead = 0) const {
-        const std::size_t i = pos_ + ahead;
-        return tokens_[i < tokens_.size() ? i : tokens_.size() - 1];
-    }
-    const token& next() {
-        const token& t = peek();
-        if (pos_ + 1 < tokens_.size()) ++pos_;
-        return t;
-    }
-    bool is(std::string_view text, std::size_t ahead = 0) const {
-        const token& t = peek(ahead);
-        return t.kind != token_kind::end && t.text == text;
-    }
-    bool accept(std::string_view text) {
-        if (!is(text)) return false;
-        next();
-        return true;
-    }
-    void expect(std::string_view text, std::string_view after) {
-        if (!accept(text))
-            error(peek(), "expected '" + std::string(text) + "' " + std::string(after) + ", found " +
-                              describe(peek()));
-    }
-    [[noreturn]] void error(const token& at, const std::string& reason) const {
-        fail(operation_, at.line, at.column, reason);
-    }
-    struct depth_guard {
-        parser& p;
-        explicit depth_guard(parser& owner) : p(owner) {
-            if (++p.depth_ > max_depth) p.error(p.peek(), "nesting is too deep");
-        }
-        ~depth_guard() { --p.depth_; }
-        depth_guard(const depth_guard&) = delete;
-        depth_guard& operator=(const depth_guard&) = delete;
     };
 
     // ---- declarations -----------------------------------------------------------
@@ -522,115 +462,11 @@ private:
     }
 
     // A type name: specifiers, pointers, array sizes ("unsigned char *", "int[4]").
-    layout type_name() {
+    layout type_name() override {
         const specifier spec = specifiers();
         return declare(spec, false).type;
     }
 
-    // ---- constant expressions ------------------------------------------------------
-    // | & << >> + - * / % and unary - + ~ over int64, with overflow refused.
-    std::int64_t expression(int level = 0) {
-        static constexpr std::string_view ops[][3] = {
-            {"|", "", ""}, {"^", "", ""}, {"&", "", ""}, {"<<", ">>", ""}, {"+", "-", ""}, {"*", "/", "%"}};
-        if (level == 6) return unary();
-        std::int64_t left = expression(level + 1);
-        for (;;) {
-            std::string_view op;
-            for (std::string_view o : ops[level])
-                if (!o.empty() && is(o)) op = o;
-            if (op.empty()) return left;
-            const token& at = next();
-            const std::int64_t right = expression(level + 1);
-            left = apply(op, left, right, at);
-        }
-    }
-
-    std::int64_t apply(std::string_view op, std::int64_t a, std::int64_t b, const token& at) const {
-        std::int64_t r = 0;
-        bool bad = false;
-        if (op == "|") r = a | b;
-        else if (op == "^") r = a ^ b;
-        else if (op == "&") r = a & b;
-        else if (op == "+") bad = __builtin_add_overflow(a, b, &r);
-        else if (op == "-") bad = __builtin_sub_overflow(a, b, &r);
-        else if (op == "*") bad = __builtin_mul_overflow(a, b, &r);
-        else if (op == "<<" || op == ">>") {
-            if (b < 0 || b > 62 || a < 0) bad = true;
-            else if (op == ">>") r = a >> b;
-            else if (a > (INT64_MAX >> b)) bad = true;
-            else r = a << b;
-        } else {
-            if (b == 0) error(at, "division by zero");
-            if (a == INT64_MIN && b == -1) bad = true;
-            else r = op == "/" ? a / b : a % b;
-        }
-        if (bad) error(at, "the constant expression overflows");
-        return r;
-    }
-
-    std::int64_t unary() {
-        const depth_guard guard(*this);
-        const token& t = next();
-        if (t.text == "-") {
-            const std::int64_t v = unary();
-            if (v == INT64_MIN) error(t, "the constant expression overflows");
-            return -v;
-        }
-        if (t.text == "+") return unary();
-        if (t.text == "~") return ~unary();
-        if (t.text == "(") {
-            const std::int64_t v = expression();
-            expect(")", "to close the parenthesis");
-            return v;
-        }
-        if (t.kind == token_kind::number) return number(t);
-        if (t.kind == token_kind::identifier) {
-            if (t.text == "sizeof" || t.text == "alignof" || t.text == "_Alignof") {
-                expect("(", "after " + std::string(t.text));
-                const layout type = type_name();
-                expect(")", "after the type");
-                const std::size_t n = t.text == "sizeof" ? type.size() : type.alignment();
-                return static_cast<std::int64_t>(n);
-            }
-            const auto found = names_.constants.find(t.text);
-            if (found != names_.constants.end()) return found->second;
-            error(t, "unknown constant " + describe(t));
-        }
-        error(t, "expected a constant, found " + describe(t));
-    }
-
-    // Decimal, 0x hex or 0 octal, with optional u/l suffixes.
-    std::int64_t number(const token& t) const {
-        std::string_view s = t.text;
-        while (!s.empty() && (s.back() == 'u' || s.back() == 'U' || s.back() == 'l' || s.back() == 'L'))
-            s.remove_suffix(1);
-        unsigned base = 10;
-        if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-            base = 16;
-            s.remove_prefix(2);
-        } else if (s.size() > 1 && s[0] == '0') {
-            base = 8;
-            s.remove_prefix(1);
-        }
-        std::uint64_t v = 0;
-        for (const char c : s) {
-            unsigned digit = 99;
-            if (c >= '0' && c <= '9') digit = static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') digit = static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') digit = static_cast<unsigned>(c - 'A' + 10);
-            if (digit >= base) error(t, "malformed number " + describe(t));
-            if (v > (static_cast<std::uint64_t>(INT64_MAX) - digit) / base)
-                error(t, "number " + describe(t) + " is too large");
-            v = v * base + digit;
-        }
-        return static_cast<std::int64_t>(v);
-    }
-
-    std::vector<token> tokens_;
-    std::size_t pos_ = 0;
-    int depth_ = 0;
-    names& names_;
-    const char* operation_;
     bool read_only_ = false;
     bool in_member_ = false;  // declaring a struct member: a flexible array is allowed
 };
