@@ -52,7 +52,7 @@ def main():
     json_out = lambda tag: f"{args.json_out}-{tag}.json" if args.json_out else ""
     times, context = run(args.binary, args.min_time, args.repetitions, {}, ".", json_out("default"))
     mxfast, _ = run(args.binary, args.min_time, args.repetitions,
-                    {"GLIBC_TUNABLES": "glibc.malloc.mxfast=0"}, "heap/", json_out("mxfast0"))
+                    {"GLIBC_TUNABLES": "glibc.malloc.mxfast=0"}, "heap/|lua/", json_out("mxfast0"))
 
     rows = []
 
@@ -88,13 +88,19 @@ def main():
     faster("heap churn 8-512 B vs malloc/realloc/free", "heap/memreg_heap", "heap/malloc", target=1.0)
     faster("heap churn 8-512 B vs malloc, mxfast=0", "heap/memreg_heap", "heap/malloc",
            source=mxfast, target=1.0)
+    if "lua/malloc" in times:  # built only where Lua 5.4 is installed
+        for tuning, source in (("", times), (", mxfast=0", mxfast)):
+            faster(f"Lua 5.4 script, a fresh heap per state vs malloc{tuning}", "lua/memreg_heap",
+                   "lua/malloc", source=source)
+            faster(f"Lua 5.4 script, one heap kept across states vs malloc{tuning}",
+                   "lua/memreg_heap_kept", "lua/malloc", source=source)
     for shape in ("list", "vector"):
         faster(f"std::{shape}<int> 1000 push_back: arena vs std::allocator",
                f"{shape}/memreg_arena", f"{shape}/std_allocator")
         faster(f"std::{shape}<int> 1000 push_back: arena vs pmr monotonic",
                f"{shape}/memreg_arena", f"{shape}/pmr_monotonic")
 
-    unit = "ns per batch (CPU, median)"
+    unit = "ns per batch (CPU, median; Lua rows: µs per state)"
     print(f"Machine: {context.get('num_cpus')} cores at {context.get('mhz_per_cpu')} MHz, "
           f"{platform.system()} {platform.machine()}; {args.repetitions} repetitions, "
           f"min time {args.min_time} s; times in {unit}.\n")
