@@ -1,3 +1,4 @@
+#include <memreg/arena.hpp>
 #include <memreg/stream.hpp>
 
 #include <catch2/catch.hpp>
@@ -147,6 +148,22 @@ TEST_CASE("a growing_device grows its owned region as it is written", "[stream][
     int first = -1;
     out >> first;
     CHECK(first == 0);
+}
+
+TEST_CASE("a growing_device over a bounded arena fails visibly when the arena is full",
+          "[stream][growing][error]") {
+    alignas(16) std::array<std::byte, 512> buffer{};
+    memreg::arena<> bounded(region(buffer.data(), buffer.size()));
+    memreg::growing_device<memreg::arena<>> device(bounded);
+    CHECK_THROWS_AS(device.write(std::string(1000, 'x').data(), 1000), memreg::allocation_failure);
+    CHECK(device.size() == 0);  // nothing was written
+    CHECK(device.write("abc", 3) == 3);
+    CHECK(device.region().data() >= buffer.data());
+    CHECK(device.region().data() < buffer.data() + buffer.size());  // the bytes live in the arena
+    memreg::growing_stream<memreg::arena<>> out(device);
+    out << std::string(1000, 'y');
+    out.flush();
+    CHECK(out.bad());
 }
 
 TEST_CASE("a growing_device refuses seeks outside what was written", "[stream][growing][error]") {
