@@ -99,12 +99,54 @@ TEST_CASE("segment_allocator is a memreg allocator over a managed segment", "[se
                          Catch::Message("allocate(size=1048576, alignment=16): the allocator could not provide "
                                         "the memory"));
 
-    // The generic reallocate (allocate, copy, free) works on it too.
-    memreg::region grown = memreg::allocate(alloc, 4);
-    std::memcpy(grown.data(), "abcd", 4);
-    grown = memreg::reallocate(alloc, grown, 5000);
-    CHECK(as_string(grown.first(4)) == "abcd");
-    memreg::deallocate(alloc, grown);
+}
+
+TEST_CASE("segment_allocator resizes in place where the segment has room", "[segment]") {
+    using shared_alloc = segment_allocator<bip::managed_shared_memory::segment_manager>;
+    STATIC_REQUIRE(memreg::resizable_allocator<shared_alloc>);
+    memreg::shared_remover remover(unique_name("realloc"));
+    bip::managed_shared_memory segment(bip::create_only, remover.name().c_str(), 64 * 1024);
+    shared_alloc alloc(segment);
+    const std::size_t free_at_start = alloc.free_memory();
+
+    // The newest block has free space after it: it grows where it is.
+    memreg::region a = memreg::allocate(alloc, 100);
+    std::memcpy(a.data(), "abcd", 4);
+    std::byte* const where = a.data();
+    a = memreg::reallocate(alloc, a, 5000);
+    CHECK(a.data() == where);
+    CHECK(a.size() == 5000);
+    CHECK(as_string(a.first(4)) == "abcd");
+
+    // Shrinking stays in place and gives the tail back to the segment.
+    const std::size_t free_before_shrink = alloc.free_memory();
+    a = memreg::reallocate(alloc, a, 64);
+    CHECK(a.data() == where);
+    CHECK(a.size() == 64);
+    CHECK(alloc.free_memory() > free_before_shrink);
+    CHECK(as_string(a.first(4)) == "abcd");
+
+    // A block with a neighbour after it grows by moving; the neighbour is untouched.
+    memreg::region b = memreg::allocate(alloc, 16);
+    std::memcpy(b.data(), "neighbour here!!", 16);
+    a = memreg::reallocate(alloc, a, 20000);
+    CHECK(a.size() == 20000);
+    CHECK(as_string(a.first(4)) == "abcd");
+    CHECK(as_string(b) == "neighbour here!!");
+
+    // Too big: an empty region, and the block is still there.
+    CHECK(alloc.try_reallocate(a, 1 << 20, 16).empty());
+    CHECK(as_string(a.first(4)) == "abcd");
+    CHECK(alloc.try_reallocate(a, 100, 3).empty());
+
+    // An over-aligned block keeps its alignment.
+    memreg::region c = memreg::allocate(alloc, 32, 256);
+    c = memreg::reallocate(alloc, c, 3000, 256);
+    CHECK(aligned(c.data(), 256));
+
+    memreg::deallocate(alloc, c, 256);
+    memreg::deallocate(alloc, b);
+    CHECK(memreg::reallocate(alloc, a, 0).empty());  // frees it
     CHECK(alloc.free_memory() == free_at_start);
 }
 

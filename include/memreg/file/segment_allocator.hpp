@@ -11,8 +11,11 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string>
+
+#include <boost/interprocess/containers/allocation_type.hpp>
 
 #include "../allocator.hpp"
 #include "../error.hpp"
@@ -66,6 +69,40 @@ public:
             if (!r.empty()) manager_->deallocate(r.data());
         } catch (...) {  // the segment's lock could not be taken: the block leaks
         }
+    }
+
+    /// r resized to n bytes, contents kept up to the smaller size: in place when the
+    /// segment has room after r (or when shrinking), else moved. An empty region
+    /// when the segment is full (r is then untouched); n == 0 frees r.
+    [[nodiscard]] region try_reallocate(region r, std::size_t n, std::size_t alignment) noexcept {
+        namespace bip = boost::interprocess;
+        if (!is_valid_alignment(alignment)) return {};
+        if (r.empty()) return try_allocate(n, alignment);
+        if (n == 0) {
+            deallocate(r, alignment);
+            return {};
+        }
+        try {
+            void* same = r.data();
+            typename SegmentManager::size_type received = n;
+            if (n <= r.size()) {
+                // Give the tail back where the segment can split the block; the block
+                // is big enough either way.
+                (void)manager_->raw_allocation_command(bip::shrink_in_place | bip::nothrow_allocation,
+                                                       r.size(), received, same);
+                return {r.data(), n};
+            }
+            if (manager_->raw_allocation_command(bip::expand_fwd | bip::nothrow_allocation, n, received, same) ==
+                r.data())
+                return {r.data(), n};
+        } catch (...) {  // the segment's lock could not be taken
+            return {};
+        }
+        const region moved = try_allocate(n, alignment);
+        if (moved.empty()) return {};
+        std::memcpy(moved.data(), r.data(), r.size());
+        deallocate(r, alignment);
+        return moved;
     }
 
     /// The handle of r, which must lie inside the segment (out_of_range if not).
