@@ -39,7 +39,7 @@ echo "|---|---|---:|---:|---:|---:|---:|"
 for lua in lua5.4:5.4 luajit:jit; do
     interpreter=${lua%%:*}
     version=${lua##*:}
-    variants=(tables array batched)
+    variants=(tables tables_origin array batched)
     [[ $version == 5.4 ]] && variants+=(batched32)
     [[ $version == jit ]] && variants+=(ffi ffi_memreg)
     read -r ts tk tc <<<"$(run "$interpreter" "$version" tables)"
