@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <numeric>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -334,4 +335,40 @@ TEST_CASE("an arena can take its chunks from a bounded heap", "[arena][heap]") {
     }
     CHECK(h.stats().live_blocks == 0);  // the arena gave its chunk back when it died
     h.validate();
+}
+
+TEST_CASE("random allocations, markers and rewinds keep every live block intact", "[arena]") {
+    counting_allocator upstream;
+    memreg::arena<counting_allocator> a(upstream, {.first_chunk = 256, .limit = 1 << 20});
+    std::mt19937 random(3);
+    struct block {
+        region r;
+        unsigned char fill;
+    };
+    std::vector<block> live;
+    std::vector<std::pair<memreg::arena<counting_allocator>::marker, std::size_t>> marks;
+    for (int step = 0; step < 5000; ++step) {
+        const auto choice = random() % 10;
+        if (choice < 7) {
+            const std::size_t n = 1 + random() % 300;
+            const std::size_t alignment = std::size_t{1} << (random() % 8);
+            const region r = a.try_allocate(n, alignment);
+            if (r.empty()) continue;  // the limit
+            REQUIRE(aligned(r.data(), alignment));
+            const auto fill = static_cast<unsigned char>(step);
+            std::memset(r.data(), fill, n);
+            live.push_back({r, fill});
+        } else if (choice < 9 || marks.empty()) {
+            marks.emplace_back(a.mark(), live.size());
+        } else {
+            const std::size_t keep = random() % marks.size();
+            a.rewind(marks[keep].first);
+            live.resize(marks[keep].second);
+            marks.erase(marks.begin() + static_cast<std::ptrdiff_t>(keep) + 1, marks.end());
+        }
+    }
+    for (const block& b : live)
+        for (std::size_t i = 0; i < b.r.size(); ++i)
+            REQUIRE(std::to_integer<unsigned char>(b.r.data()[i]) == b.fill);
+    CHECK(upstream.bytes <= std::size_t{1} << 20);
 }

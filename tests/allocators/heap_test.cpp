@@ -273,6 +273,7 @@ TEST_CASE("heap survives a Lua-like churn of small allocs, reallocs and frees", 
     std::vector<region> live;
     std::size_t expected = 0;
     for (int step = 0; step < 20000; ++step) {
+        if (step % 2000 == 0) h.validate();
         const auto n = std::uniform_int_distribution<std::size_t>(8, 512)(random);
         const int op = static_cast<int>(random() % 3);
         if (op == 0 || live.empty()) {
