@@ -7,6 +7,7 @@
 // layout stays valid as long as any handle to the outer one lives.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -204,9 +205,18 @@ inline std::size_t layout::count() const {
 }
 inline std::span<const layout_field> layout::fields() const noexcept { return node_->fields; }
 
+namespace detail {
+/// Field names are short and mostly differ in length or first letter: test those
+/// before calling memcmp (struct_view resolves a path on every access).
+inline bool same_name(const std::string& a, std::string_view b) noexcept {
+    return a.size() == b.size() &&
+           (b.empty() || (a[0] == b[0] && a.compare(1, a.npos, b.data() + 1, b.size() - 1) == 0));
+}
+}  // namespace detail
+
 inline const layout_member* layout::find(std::string_view name, layout_member& out) const noexcept {
     for (const layout_field& f : node_->fields) {
-        if (f.name == name) {
+        if (detail::same_name(f.name, name)) {
             out = {&f.type, f.offset};
             return &out;
         }
@@ -263,8 +273,16 @@ namespace detail {
                                     array.name()));
 }
 
+inline constexpr auto identifier_chars = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                             (c >= '0' && c <= '9') || c == '_';
+    return table;
+}();
+
 constexpr bool is_identifier_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return identifier_chars[static_cast<unsigned char>(c)];
 }
 
 }  // namespace detail
