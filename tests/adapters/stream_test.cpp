@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -29,9 +30,11 @@ namespace {
 region of(std::string& s) { return {reinterpret_cast<std::byte*>(s.data()), s.size()}; }
 const_region of(const std::string& s) { return {reinterpret_cast<const std::byte*>(s.data()), s.size()}; }
 
+/// CTest's build folder for this test, or the system's temporary folder when the
+/// program is run by hand.
 std::string test_dir() {
     const char* dir = std::getenv("MEMREG_TEST_DIR");
-    return dir ? dir : ".";
+    return dir ? dir : std::filesystem::temp_directory_path().string();
 }
 
 std::string read_file(const std::string& path) {
