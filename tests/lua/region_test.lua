@@ -78,6 +78,22 @@ t.test("batched reads and writes", function()
     t.raises("bad argument #5 to 'write_u8' (number expected, got table)",
              r.write_u8, r, 0, 1, 2, {})
     t.eq(r:read_u8(0), 9)
+    -- large batches (beyond the 4 KiB staging buffer) are all-or-nothing too
+    local unpack = table.unpack or unpack
+    local big = memreg.new(8 * 600)
+    local values = {}
+    for i = 1, 600 do values[i] = i + 0.5 end
+    big:write_f64(0, unpack(values))
+    t.eq(big:read_f64(8 * 599), 600.5)
+    values[599] = {}
+    t.raises("bad argument #601 to 'write_f64' (number expected, got table)",
+             big.write_f64, big, 0, unpack(values))
+    t.eq(big:read_f64(0), 1.5)
+    values[599] = 599.5
+    values[600] = 0
+    for i = 1, 600 do values[i] = -values[i] end
+    big:write_f64(0, unpack(values))
+    t.eq(big:read_f64(0), -1.5); t.eq(big:read_f64(8 * 599), 0)
     t.raises("bad argument #3 to 'read_u8' (count 5000 is more than the maximum of 4096",
              r.read_u8, r, 0, 5000)
     t.raises("read_u8(offset=0, count=17): outside region of size 16", r.read_u8, r, 0, 17)

@@ -106,10 +106,12 @@ inline bool is_number(lua_State* L, int idx) { return lua_type(L, idx) == LUA_TN
 inline bool to_int64(lua_State* L, int idx, std::int64_t& out) {
     if (!is_number(L, idx)) return false;
 #if MEMREG_LUA_INT64
-    if (lua_isinteger(L, idx)) {
-        out = static_cast<std::int64_t>(lua_tointeger(L, idx));
-        return true;
-    }
+    // An integer, or a float with an exact integer value in range (Lua's own rule):
+    // one call instead of isinteger + tointeger + the float path below.
+    int exact = 0;
+    const lua_Integer i = lua_tointegerx(L, idx, &exact);
+    out = static_cast<std::int64_t>(i);
+    return exact != 0;
 #endif
     const double d = static_cast<double>(lua_tonumber(L, idx));
     // -2^63 is exact as a double; 2^63 is the first value outside int64_t.

@@ -167,13 +167,24 @@ int write_scalar(lua_State* L) {
     if (last < 3) check_scalar<T>(L, 3, fname);  // "number expected, got no value"
     const auto count = static_cast<std::size_t>(last - 2);
     check_range(fname, offset, count * sizeof(T), bytes.size());
-    // Check every value before writing any, so a bad one leaves the region as it was.
+    std::byte* p = bytes.data() + offset;
     if (count == 1) {
-        store<T>(bytes.data() + offset, check_scalar<T>(L, 3, fname), order);
+        store<T>(p, check_scalar<T>(L, 3, fname), order);
+        return 0;
+    }
+    // Every value is checked before any is written, so a bad one leaves the region as
+    // it was: up to 4 KiB of values are converted once into a staging buffer, larger
+    // batches are checked in a first pass.
+    constexpr std::size_t staged = 4096 / sizeof(T);
+    if (count <= staged) {
+        std::byte staging[4096];
+        std::byte* q = staging;
+        for (int arg = 3; arg <= last; ++arg, q += sizeof(T))
+            store<T>(q, check_scalar<T>(L, arg, fname), order);
+        std::memcpy(p, staging, count * sizeof(T));
         return 0;
     }
     for (int arg = 3; arg <= last; ++arg) check_scalar<T>(L, arg, fname);
-    std::byte* p = bytes.data() + offset;
     for (int arg = 3; arg <= last; ++arg, p += sizeof(T)) store<T>(p, check_scalar<T>(L, arg, fname), order);
     return 0;
 }
