@@ -174,10 +174,13 @@ inline void push_metatable(lua_State* L) {
     lua_rawget(L, LUA_REGISTRYINDEX);
     if (!lua_isnil(L, -1)) return;
     lua_pop(L, 1);
-    luaL_newmetatable(L, region_metatable);
+    const bool made = luaL_newmetatable(L, region_metatable) != 0;
     lua_pushlightuserdata(L, const_cast<char*>(&metatable_key));
     lua_pushvalue(L, -2);
     lua_rawset(L, LUA_REGISTRYINDEX);
+    // Another copy of the binding in the process (a host's and a loaded module's)
+    // made it already: share it as it is.
+    if (!made) return;
     lua_pushcfunction(L, region_gc);
     lua_setfield(L, -2, "__gc");
     lua_newtable(L);
