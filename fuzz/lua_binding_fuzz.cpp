@@ -86,7 +86,7 @@ std::string format(input& in) {
 std::string statement(input& in) {
     const std::string a = slot(in);
     const std::string b = slot(in);
-    switch (in.byte() % 24) {
+    switch (in.byte() % 28) {
         case 0: return a + " = memreg.new(" + in.pick(sizes) + ")";
         case 1: return a + " = memreg.buffer.create(" + in.pick(buffer_sizes) + ")";
         case 2: return a + " = memreg.fromstring(string.rep('x', " + in.pick(lengths) + "))";
@@ -135,6 +135,12 @@ std::string statement(input& in) {
             return a + ":write_" + std::string(in.pick(scalars)) + "(" + in.pick(offsets) + ", " +
                    in.pick(values) + ", " + in.pick(values) + ")";
         case 22: return std::string("memreg.cdef[[") + in.pick(declarations) + "]]";
+        // Allocators: regions from a bounded heap and an arena, whose reset
+        // invalidates every region (and view) made from it.
+        case 23: return "allocator = memreg.heap{initial = 256, max = 4096}";
+        case 24: return "allocator = memreg.arena(" + std::string(in.pick(sizes)) + ")";
+        case 25: return a + " = allocator:alloc(" + in.pick(sizes) + ")";
+        case 26: return "allocator:reset()";
         default: return in.byte() % 2 == 0 ? "collectgarbage()" : a + " = nil";
     }
 }
@@ -150,6 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lua_setglobal(L, "memreg");
     const char* setup =
         "objs = {}\n"
+        "allocator = memreg.arena(64)\n"
         "memreg.cdef[[\n"
         "typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel;\n"
         "struct node { struct node *next; double value; uint16_t pad[3];\n"
