@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/endian/buffers.hpp>
+
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -30,6 +32,27 @@ TEST_CASE("view gives a reference to the object in the region", "[view]") {
     const std::span<std::uint32_t> words = memreg::view_array<std::uint32_t>(r, 4, 5);
     CHECK(words.size() == 5);
     CHECK(words[2] == 77);  // bytes 12..15: h.length
+}
+
+TEST_CASE("Boost.Endian buffer types work with view as they are", "[view][endian]") {
+    // A wire header: big-endian fields at odd offsets, which Boost.Endian's
+    // unaligned buffer types (alignment 1) describe exactly.
+    struct wire {
+        boost::endian::big_uint8_buf_t version;
+        boost::endian::big_uint16_buf_t length;
+        boost::endian::little_int32_buf_t delta;
+    };
+    STATIC_REQUIRE(sizeof(wire) == 7);
+    std::array<std::byte, 9> storage{};
+    const region r(storage.data(), storage.size());
+    wire& w = memreg::view<wire>(r, 1);
+    w.length = 0x1234;
+    w.delta = -2;
+    CHECK(storage[2] == std::byte{0x12});
+    CHECK(storage[3] == std::byte{0x34});
+    CHECK(storage[4] == std::byte{0xfe});
+    CHECK(memreg::load<std::uint16_t>(r, 2, std::endian::big) == 0x1234);
+    CHECK(memreg::view<wire>(const_region(r), 1).delta.value() == -2);
 }
 
 TEST_CASE("view refuses what does not fit or is misaligned", "[view][error]") {
