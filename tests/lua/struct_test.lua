@@ -140,8 +140,24 @@ t.test("views keep the region alive and fail once it is freed", function()
     t.eq(tostring(px), "view<rgba_pixel> (invalid)")
 end)
 
+t.test("views of arena memory die with the arena's reset", function()
+    local arena = memreg.arena(256)
+    local img = arena:alloc(16):array("rgba_pixel", 4)
+    img[3].alpha = 1
+    t.eq(img[3].alpha, 1)
+    local px = img[2]
+    arena:reset()
+    t.raises("region is invalid (freed, resized or its arena reset)", function() return img[0] end)
+    t.raises("region is invalid", function() px.red = 1 end)
+    local heap = memreg.heap{max = 4096}
+    local h = heap:alloc(8):view("struct header")
+    h.len = 5
+    t.eq(h.len, 5)
+end)
+
 t.test("cdef errors and unknown types are reported", function()
-    t.raises("bad argument #1 to 'cdef' (", memreg.cdef, "typedef struct { int x } broken;")
+    t.raises("bad argument #1 to 'cdef' (cdecl::define(line=1, column=", memreg.cdef,
+             "typedef struct { int x } broken;")
     t.raises("bad argument #1 to 'sizeof' (", memreg.sizeof, "struct nosuch")
     t.raises("bad argument #2 to 'view' (", memreg.new(4).view, memreg.new(4), "no_such_type")
     t.raises("cannot have type void", memreg.new(4).view, memreg.new(4), "void")
