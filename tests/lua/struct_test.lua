@@ -140,6 +140,25 @@ t.test("views keep the region alive and fail once it is freed", function()
     t.eq(tostring(px), "view<rgba_pixel> (invalid)")
 end)
 
+t.test("64-bit fields follow the binding's 64-bit policy", function()
+    memreg.cdef[[ struct wide { int64_t i; uint64_t u; }; ]]
+    local r = memreg.new(16)
+    local w = r:view("struct wide")
+    w.i = -2^53
+    t.eq(w.i, -2^53)
+    r:fill(255)
+    t.eq(w.i, -1)
+    if t.int64 then
+        t.eq(w.u, -1)  -- 2^64 - 1: the integer with the same bits, as string.unpack("J")
+        w.u = math.maxinteger
+        t.eq(w.u, math.maxinteger)
+    else
+        t.raises("cannot be represented exactly by this Lua's numbers", function() return w.u end)
+        w.u = 2^53
+        t.eq(w.u, 2^53)
+    end
+end)
+
 t.test("views of arena memory die with the arena's reset", function()
     local arena = memreg.arena(256)
     local img = arena:alloc(16):array("rgba_pixel", 4)
