@@ -153,4 +153,66 @@ t.test("64-bit values follow the binding's policy", function()
     end
 end)
 
+t.test("differential: random formats and values give what Lua 5.4's string.pack gives", function()
+    if _VERSION ~= "Lua 5.4" then return end  -- the reference is 5.4's string.pack
+    local seed = 12345
+    local function rand(n)  -- a small LCG, so every run checks the same cases
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        return seed % n
+    end
+    local options = {"b", "B", "h", "H", "i", "I", "i3", "I5", "i8", "I16", "i9", "l", "L", "j",
+                     "J", "T", "f", "d", "n", "s", "s1", "s2", "z", "x", "c3", "c0", "Xi4", "Xd",
+                     "<", ">", "=", "!", "!2", "!8", " ", "y", "i17", "c", "X", "Xc1", "!3 i4"}
+    local ints = {0, 1, -1, 127, 128, -129, 255, 256, 32767, 65536, -2^31, 2^32, 2^53,
+                  math.maxinteger, math.mininteger, 1.5, 2.0}
+    local strs = {"", "a", "abc", "a\0b", string.rep("x", 300)}
+    local cases, agreed_errors = 0, 0
+    for _ = 1, 1500 do
+        local parts = {}
+        for i = 1, 1 + rand(4) do parts[i] = options[1 + rand(#options)] end
+        local fmt = table.concat(parts, " ")
+        -- mostly a value of the kind each option takes (ints include ones that do not
+        -- fit and fractions), sometimes a wrong one
+        local values = {}
+        for i = 1, #parts do
+            local letter = parts[i]:match("[%a]")
+            local wrong = rand(10) == 0
+            if letter == nil or letter == "x" or letter == "X" then
+                -- settings and padding take no value
+            elseif wrong then
+                values[#values + 1] = rand(2) == 0 and strs[1 + rand(#strs)] or {}
+            elseif letter:match("[szc]") then
+                values[#values + 1] = strs[1 + rand(#strs)]
+            elseif letter:match("[fdn]") then
+                values[#values + 1] = ints[1 + rand(#ints)] / 3
+            else
+                values[#values + 1] = ints[1 + rand(#ints)]
+            end
+        end
+        local ok1, s1 = pcall(string.pack, fmt, unpack(values))
+        local r = memreg.new(4096)
+        local ok2, n2 = pcall(r.pack, r, 0, fmt, unpack(values))
+        cases = cases + 1
+        if ok1 then
+            if not ok2 then error(fmt .. ": string.pack packed, r:pack failed: " .. tostring(n2)) end
+            t.eq(r:tostring(0, n2), s1, fmt)
+            local a = {string.unpack(fmt, s1)}
+            local b = {r:unpack(0, fmt)}
+            t.eq(#b, #a, fmt .. " result count")
+            for i = 1, #a - 1 do t.eq(b[i], a[i], fmt .. " value " .. i) end
+            t.eq(b[#b], a[#a] - 1, fmt .. " next offset")
+        else
+            if ok2 then error(fmt .. ": string.pack failed (" .. s1 .. "), r:pack did not") end
+            -- the problem text Lua gives, without "bad argument #k to 'f' (...)" or position
+            local problem = s1:match("%((.*)%)$") or s1:gsub("^.-:%d+: ", "")
+            if not tostring(n2):find(problem, 1, true) then
+                error(fmt .. ": string.pack says '" .. s1 .. "', r:pack says '" .. tostring(n2) .. "'")
+            end
+            agreed_errors = agreed_errors + 1
+        end
+    end
+    t.eq(cases, 1500)
+    assert(agreed_errors > 100 and agreed_errors < 1000, "a mix of good and bad cases")
+end)
+
 t.done()
