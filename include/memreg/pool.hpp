@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <limits>
 #include <new>
-#include <vector>
 
 #include "allocator.hpp"
 #include "detail/poison.hpp"
@@ -134,7 +133,7 @@ public:
     void validate() const {
         if (fault_ != 0)
             detail::throw_pool_corruption(fault_, "block freed twice (it was already first on the free list)");
-        std::vector<const std::byte*> seen;
+        std::size_t seen = 0;
         for (const void* b = free_; b != nullptr; b = detail::read_link(b)) {
             const auto* p = static_cast<const std::byte*>(b);
             const auto address = reinterpret_cast<std::uintptr_t>(p);
@@ -142,14 +141,10 @@ public:
                 detail::throw_pool_corruption(address,
                                               "free list points outside the pool's blocks (a "
                                               "write after free, or a foreign block freed?)");
-            if (seen.size() > carved_)
+            if (seen > carved_)
                 detail::throw_pool_corruption(address, "free list loops (a block freed twice?)");
-            seen.push_back(p);
+            ++seen;  // a block on a singly-linked list twice makes it loop
         }
-        std::sort(seen.begin(), seen.end());
-        if (const auto twice = std::adjacent_find(seen.begin(), seen.end()); twice != seen.end())
-            detail::throw_pool_corruption(reinterpret_cast<std::uintptr_t>(*twice),
-                                          "block is on the free list twice (freed twice?)");
     }
 
 private:

@@ -179,6 +179,8 @@ TEST_CASE("heap reports upstream failure and bad arguments", "[heap]") {
     upstream.budget = 0;
     CHECK_THROWS_AS(memreg::heap<counting_allocator>(upstream, {.initial = 4096}),
                     std::bad_alloc);
+    CHECK_THROWS_WITH(memreg::heap<counting_allocator>(upstream, {.initial = 4100}),
+                      "heap(size=4096, alignment=16): the allocator could not provide the memory");
 }
 
 TEST_CASE("validate catches blocks freed twice", "[heap][validate]") {
@@ -303,4 +305,42 @@ TEST_CASE("heap survives a Lua-like churn of small allocs, reallocs and frees", 
     for (region r : live) memreg::deallocate(h, r);
     h.validate();
     CHECK(h.stats().live_bytes == 0);
+}
+
+TEST_CASE("validate catches free blocks that overlap or are off the grid", "[heap][validate]") {
+    memreg::heap<> h;
+    const region a = memreg::allocate(h, 48);
+    (void)memreg::allocate(h, 48);  // keeps a away from the chunk's carving edge
+
+    SECTION("the same block freed with two sizes") {
+        memreg::deallocate(h, a);
+        memreg::detail::unpoison(a.data(), a.size());  // ASan would report the second free
+        memreg::deallocate(h, a.first(32));
+        CHECK_THROWS_WITH(h.validate(), "heap::validate(size_class=48, address=" +
+                                            address_of(a.data()) +
+                                            "): block is on the free lists twice (freed twice?)");
+    }
+    SECTION("a free block inside another") {
+        memreg::deallocate(h, a);
+        memreg::detail::unpoison(a.data(), a.size());
+        memreg::deallocate(h, a.subregion(16, 16));
+        CHECK_THROWS_WITH(h.validate(), "heap::validate(size_class=16, address=" +
+                                            address_of(a.data() + 16) +
+                                            "): free block overlaps another free block");
+    }
+    SECTION("a block freed at a pointer off the 16-byte grid") {
+        memreg::deallocate(h, a.subregion(8, 16));
+        CHECK_THROWS_WITH(h.validate(), "heap::validate(size_class=16, address=" +
+                                            address_of(a.data() + 8) +
+                                            "): free block not on a 16-byte boundary of its chunk");
+    }
+    SECTION("a link cut short after free") {
+        const region b = memreg::allocate(h, 40);
+        memreg::deallocate(h, a);
+        memreg::deallocate(h, b);                       // the list is b -> a
+        memreg::detail::unpoison(b.data(), sizeof(void*));
+        std::memset(b.data(), 0, sizeof(void*));        // a write after free ends it at b
+        CHECK_THROWS_WITH(h.validate(), "heap::validate(size_class=48, address=0): free list "
+                                        "shorter than its count (a link overwritten?)");
+    }
 }
