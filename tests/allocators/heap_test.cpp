@@ -344,3 +344,36 @@ TEST_CASE("validate catches free blocks that overlap or are off the grid", "[hea
                                         "shorter than its count (a link overwritten?)");
     }
 }
+
+TEST_CASE("validate cross-checks the large block list and the capacity", "[heap][validate]") {
+    memreg::heap<> h;
+    const region a = memreg::allocate(h, 1000);
+    const region b = memreg::allocate(h, 2000);  // b is first on the list, then a
+    auto* header = reinterpret_cast<memreg::detail::heap_parts::large_header*>(b.data()) - 1;
+    const auto saved = *header;
+    h.validate();
+
+    SECTION("a link cut") {
+        header->next = nullptr;
+        CHECK_THROWS_WITH(h.validate(),
+                          "heap::validate(count=2): large block list shorter than its count");
+    }
+    SECTION("a link looping back") {
+        header->next = header;
+        header->prev = header;
+        CHECK_THROWS_WITH(h.validate(), "heap::validate(address=" + address_of(b.data()) +
+                                            "): large block list longer than its count");
+    }
+    SECTION("a size changed") {
+        header->size = 3000;
+        const std::string capacity = std::to_string(h.stats().capacity_bytes);
+        const std::string held = std::to_string(h.stats().capacity_bytes + 1000);
+        CHECK_THROWS_WITH(h.validate(), "heap::validate(capacity=" + capacity +
+                                            "): chunks and large blocks add up to " + held +
+                                            " bytes");
+    }
+    *header = saved;  // so that the heap can give everything back
+    h.validate();
+    memreg::deallocate(h, a);
+    memreg::deallocate(h, b);
+}
