@@ -13,4 +13,3 @@ if(MEMREG_SANITIZE)
     add_link_options(-fsanitize=address,undefined)
 endif()
 
-find_package(Boost 1.81 REQUIRED)
