@@ -6,8 +6,11 @@
 // (heap/small_blocks.hpp) carved out of chunks; larger or over-aligned ones go
 // to the upstream allocator with a header (heap/large_blocks.hpp). The bytes it
 // holds from upstream never exceed the maximum: an allocation that would fails
-// with an empty region. stats() reports what is live and held; validate() walks
-// every structure and throws memreg::corruption naming the first fault.
+// with an empty region — but first, on that failure path only, a small request
+// is cut from a larger free block, and chunks whose blocks are all free go back
+// to the upstream (so a heap filled with small garbage recovers after the frees).
+// stats() reports what is live and held; validate() walks every structure and
+// throws memreg::corruption naming the first fault.
 //
 // Freed small blocks are poisoned (detail/poison.hpp). Single-threaded; wrap it
 // in synchronized<> to share it.
@@ -154,14 +157,25 @@ public:
         const region moved = try_allocate(n, alignment);
         if (moved.empty()) {
             // A small block can always shrink where it is (Lua 5.1-5.3 count on
-            // shrinking never failing); its tail is lost until the heap dies.
-            if (was_small && n <= r.size()) return resized(r, n);
+            // shrinking never failing); its tail goes on the free list of its size.
+            if (was_small && n <= r.size()) {
+                const std::size_t from = class_size(class_of(r.size()));
+                const std::size_t to = class_size(class_of(n));
+                if (to < from) (void)small_.push(r.data() + to, class_of(from - to));
+                return resized(r, n);
+            }
             return {};
         }
         std::memcpy(moved.data(), r.data(), std::min(n, r.size()));
         deallocate(r, alignment);
         return moved;
     }
+
+    /// Gives back to the upstream every small-block chunk whose blocks are all
+    /// free, now (an allocation that would fail does this first by itself): call it
+    /// after freeing much, before new blocks land in those chunks. Returns the
+    /// bytes released; capacity_bytes goes down by as much.
+    std::size_t trim() noexcept { return reclaim(); }
 
     [[nodiscard]] heap_stats stats() const noexcept {
         return {live_bytes_, live_blocks_, peak_bytes_, capacity_, maximum_};
@@ -223,6 +237,25 @@ private:
 
     [[gnu::noinline]] std::byte* carve(std::size_t bytes) noexcept {
         if (std::byte* p = small_.carve(bytes)) return p;
+        if (std::byte* p = carve_new_chunk(bytes)) return p;
+        // Full: cut a larger free block, or give all-free chunks back and retry.
+        if (std::byte* p = small_.split(detail::heap_parts::class_of(bytes))) return p;
+        return reclaim() != 0 ? carve_new_chunk(bytes) : nullptr;
+    }
+
+    /// Returns to the upstream every chunk whose blocks are all free (the failure
+    /// path only: it sorts every free block). Returns the bytes released.
+    [[gnu::cold, gnu::noinline]] std::size_t reclaim() noexcept {
+        const std::size_t released = small_.reclaim([this](std::byte* raw, std::size_t size) {
+            upstream_.get().deallocate(region(raw, size), granule);
+        });
+        capacity_ -= released;
+        // Small chunks again: a big one would take the room just made for others.
+        if (released != 0) next_chunk_ = first_chunk;
+        return released;
+    }
+
+    std::byte* carve_new_chunk(std::size_t bytes) noexcept {
         const std::size_t need = sizeof(chunk) + bytes;
         if (need > room()) return nullptr;
         // need is at most 528 bytes, so the chunk is never above largest_chunk.
@@ -238,6 +271,11 @@ private:
 
     [[gnu::noinline]] region allocate_large(std::size_t n, std::size_t alignment) noexcept {
         if (n == 0 || !is_valid_alignment(alignment)) return {};
+        if (const region r = adopt_large(n, alignment); !r.empty()) return r;
+        return reclaim() != 0 ? adopt_large(n, alignment) : region();
+    }
+
+    region adopt_large(std::size_t n, std::size_t alignment) noexcept {
         const std::size_t offset = detail::heap_parts::large_offset(alignment);
         if (n > room() || offset > room() - n) return {};
         const std::size_t upstream_alignment = std::max(alignment, granule);

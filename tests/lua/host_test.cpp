@@ -217,6 +217,29 @@ TEST_CASE("a state on a bounded heap raises 'not enough memory' and recovers",
     heap.validate();
 }
 
+TEST_CASE("a state full of small garbage recovers for large allocations",
+          "[lua][state]") {
+    constexpr std::size_t maximum = 1024 * 1024;
+    memreg::heap<> heap(memreg::heap_options{.initial = 0, .maximum = maximum});
+    auto state = memreg::lua::new_state(heap);
+    lua_State* L = state.get();
+    // A chain of small tables, each holding a ~100-byte (long, not interned)
+    // string: every block is small, so the maximum fills with size-class chunks.
+    const std::string grow =
+        "chain = nil for i = 1, 1e7 do chain = {('y'):rep(72) .. i, chain} end";
+    CHECK(run(L, grow).find("not enough memory") != std::string::npos);
+    CHECK(heap.stats().capacity_bytes <= maximum);
+    CHECK(heap.stats().live_blocks > 5000);
+    lua_pushnil(L);
+    lua_setglobal(L, "chain");
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    // Blocks of other sizes fit again: the all-free chunks went back upstream.
+    CHECK(run(L, "local s = ('z'):rep(64 * 1024) local t = {} "
+                 "for i = 1, 4000 do t[i] = i end assert(#s == 65536 and #t == 4000)") == "");
+    CHECK(heap.stats().capacity_bytes <= maximum);
+    heap.validate();
+}
+
 TEST_CASE("lua_alloc follows lua_Alloc's contract", "[lua][state]") {
     memreg::heap<> heap(memreg::heap_options{.initial = 0, .maximum = 1024 * 1024});
     void* ud = &heap;

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <new>
 #include <string>
 #include <vector>
@@ -116,6 +117,97 @@ public:
         detail::poison(bump_, static_cast<std::size_t>(end_ - bump_));
     }
 
+    /// A block of class c cut from the front of a free block of the smallest
+    /// larger class; the rest goes on the free list of its own size, so every
+    /// byte stays either live or listed. Null when no larger block is free.
+    [[nodiscard]] std::byte* split(std::size_t c) noexcept {
+        for (std::size_t larger = c + 1; larger < class_count; ++larger) {
+            std::byte* p = pop(larger);
+            if (p == nullptr) continue;
+            push(p + class_size(c), class_of(class_size(larger) - class_size(c)));
+            return p;
+        }
+        return nullptr;
+    }
+
+    /// Gives back every chunk whose carved bytes are all free: release(raw, size)
+    /// gets each one, and the free lists are rebuilt without their blocks. Returns
+    /// the bytes released: 0 when none is all free, when the lists look corrupt
+    /// (validate() says how; nothing is touched) or when there is no memory to sort.
+    template <class Release>
+    std::size_t reclaim(Release&& release) noexcept {
+        std::vector<small_chunk*> chunks;
+        std::vector<listed> free;
+        std::vector<std::size_t> free_bytes;
+        try {
+            for (small_chunk* c = chunks_; c != nullptr; c = c->next) chunks.push_back(c);
+            if (!gather(free)) return 0;
+            free_bytes.assign(chunks.size(), 0);
+        } catch (...) {
+            return 0;
+        }
+        std::sort(chunks.begin(), chunks.end(), std::less<small_chunk*>());
+        std::sort(free.begin(), free.end(),
+                  [](const listed& a, const listed& b) { return a.at < b.at; });
+        // Both sorted by address: one walk finds each free block's chunk.
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < free.size(); ++i) {
+            std::byte* p = free[i].at;
+            const std::size_t bytes = class_size(free[i].size_class);
+            if (i > 0 && free[i - 1].at + class_size(free[i - 1].size_class) > p) return 0;
+            while (k < chunks.size() && carved_end(chunks[k]) <= p) ++k;
+            if (k == chunks.size() || p < chunks[k]->begin() || p + bytes > carved_end(chunks[k]) ||
+                (p - chunks[k]->begin()) % static_cast<std::ptrdiff_t>(granule) != 0)
+                return 0;
+            free[i].chunk = k;
+            free_bytes[k] += bytes;
+        }
+        // From here on free_bytes[k] says whether chunk k goes back (1) or stays (0).
+        bool any = false;
+        for (std::size_t j = 0; j < chunks.size(); ++j) {
+            const auto carved = static_cast<std::size_t>(carved_end(chunks[j]) - chunks[j]->begin());
+            free_bytes[j] = free_bytes[j] == carved ? 1 : 0;
+            any = any || free_bytes[j] != 0;
+        }
+        if (!any) return 0;
+        // Refill the lists, highest address first, so each list starts at its lowest.
+        heads_.fill(nullptr);
+        counts_.fill(0);
+        for (std::size_t i = free.size(); i-- > 0;) {
+            if (free_bytes[free[i].chunk] != 0) continue;
+            detail::unpoison(free[i].at, class_size(free[i].size_class));
+            push(free[i].at, free[i].size_class);
+        }
+        small_chunk* current = chunks_;
+        bool current_stays = false;
+        chunks_ = nullptr;
+        std::size_t released = 0;
+        for (std::size_t j = 0; j < chunks.size(); ++j) {
+            small_chunk* c = chunks[j];
+            if (free_bytes[j] == 0) {
+                if (c == current) {
+                    current_stays = true;
+                } else {
+                    c->next = chunks_;
+                    chunks_ = c;
+                }
+                continue;
+            }
+            const std::size_t size = c->size;
+            released += size;
+            detail::unpoison(c, size);
+            release(reinterpret_cast<std::byte*>(c), size);
+        }
+        if (current_stays) {
+            current->next = chunks_;  // still the one being carved
+            chunks_ = current;
+        } else {
+            // The new first chunk is carved to its end: carving takes a new one.
+            bump_ = end_ = chunks_ != nullptr ? chunks_->end() : nullptr;
+        }
+        return released;
+    }
+
     [[nodiscard]] small_chunk* chunks() const noexcept { return chunks_; }
     [[nodiscard]] std::size_t free_count(std::size_t c) const noexcept { return counts_[c]; }
 
@@ -179,6 +271,32 @@ public:
     }
 
 private:
+    struct listed {
+        std::byte* at;
+        std::size_t size_class;
+        std::size_t chunk;  // index among the chunks sorted by address
+    };
+
+    /// Where carving stopped in c: its end, or the bump pointer in the newest.
+    [[nodiscard]] std::byte* carved_end(small_chunk* c) const noexcept {
+        return c == chunks_ ? bump_ : c->end();
+    }
+
+    /// Every free block, read without touching the poison; false when a list's
+    /// length differs from its count (a link overwritten: leave it to validate()).
+    bool gather(std::vector<listed>& free) const {
+        for (std::size_t c = 0; c < class_count; ++c) {
+            const void* b = heads_[c];
+            for (std::size_t seen = 0; seen < counts_[c]; ++seen) {
+                if (b == nullptr) return false;
+                free.push_back({static_cast<std::byte*>(const_cast<void*>(b)), c, 0});
+                b = detail::read_link(b);
+            }
+            if (b != nullptr) return false;
+        }
+        return true;
+    }
+
     std::array<free_block*, class_count> heads_{};
     std::array<std::size_t, class_count> counts_{};
     std::byte* bump_ = nullptr;
