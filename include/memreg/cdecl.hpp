@@ -48,19 +48,19 @@ public:
 
     /// Parses declarations (typedefs, struct/union/enum definitions, #pragma pack) and
     /// adds the names they define. All or nothing: on a parse_error nothing is added.
+    /// Costs what the text adds: the registry's names are not copied.
     void define(std::string_view declarations) {
-        detail::names staged = names_;
+        detail::scope staged(names_);  // #pragma pack starts afresh in each define
         detail::parser(declarations, staged, "cdecl::define").declarations();
-        staged.pack = 0;  // #pragma pack does not leak from one define into the next
-        staged.pack_stack.clear();
-        names_ = std::move(staged);
+        names_.merge(std::move(staged.staged));
     }
 
     /// The layout a type name denotes: "int", "rgba_pixel", "struct foo",
     /// "uint8_t[16]", "char *". Throws parse_error for an unknown name, an undefined
     /// struct used by value, or text that is not a type name.
     [[nodiscard]] layout type(std::string_view type_name) const {
-        return detail::parser(type_name, std::as_const(names_), "cdecl::type").type_name_only();
+        detail::scope reading(names_);
+        return detail::parser(type_name, reading, "cdecl::type", true).type_name_only();
     }
 
     /// The typedef, struct tag or union tag called name, if defined.
@@ -96,7 +96,7 @@ private:
         return found->second;
     }
 
-    detail::names names_;
+    detail::name_table names_;
 };
 
 /// One-shot form: defines `declarations` in a fresh registry and returns the layout

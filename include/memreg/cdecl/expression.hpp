@@ -16,7 +16,7 @@ namespace memreg::cdecl::detail {
 
 class expression_parser : protected cursor {
 protected:
-    expression_parser(std::string_view text, names& state, const char* operation)
+    expression_parser(std::string_view text, scope& state, const char* operation)
         : cursor(text, operation), names_(state) {}
     ~expression_parser() = default;
 
@@ -88,8 +88,7 @@ protected:
                 const std::size_t n = t.text == "sizeof" ? type.size() : type.alignment();
                 return static_cast<std::int64_t>(n);
             }
-            const auto found = names_.constants.find(t.text);
-            if (found != names_.constants.end()) return found->second;
+            if (const std::int64_t* v = names_.find(&name_table::constants, t.text)) return *v;
             error(t, "unknown constant " + describe(t));
         }
         error(t, "expected a constant, found " + describe(t));
@@ -122,7 +121,7 @@ protected:
         return static_cast<std::int64_t>(v);
     }
 
-    names& names_;
+    scope& names_;
 };
 
 }  // namespace memreg::cdecl::detail

@@ -13,6 +13,9 @@ namespace memreg::cdecl::detail {
 /// Nesting deeper than this (structs in structs, parentheses) is refused rather than
 /// allowed to exhaust the stack on hostile input.
 inline constexpr int max_depth = 200;
+/// A type's C spelling ("struct foo **[4]") is at most this long, so that chains of
+/// typedefs each adding a '*' cannot make the names cost more than linear memory.
+inline constexpr std::size_t max_type_name = 1024;
 }  // namespace memreg::cdecl::detail
 
 namespace memreg::cdecl::detail {

@@ -1,5 +1,5 @@
 // memreg/cdecl/names.hpp — what a cdecl registry knows: typedefs, tags, enumerator
-// constants and the #pragma pack state. Internal to cdecl.hpp.
+// constants, and the scope one define() works in. Internal to cdecl.hpp.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,20 +16,65 @@
 
 namespace memreg::cdecl::detail {
 
-/// Everything a registry knows; the parser adds to a copy and the registry adopts
-/// the copy only when the whole text parsed (so a failed define changes nothing).
-struct names {
-    std::map<std::string, layout, std::less<>> typedefs;
-    std::map<std::string, layout, std::less<>> structs;
-    std::map<std::string, layout, std::less<>> unions;
-    std::set<std::string, std::less<>> declared_structs;  // `struct foo;` seen, maybe no body
-    std::set<std::string, std::less<>> declared_unions;
-    std::set<std::string, std::less<>> enums;
+template <class T>
+using name_map = std::map<std::string, T, std::less<>>;
+using name_set = std::set<std::string, std::less<>>;
+
+/// One layer of names: the registry's committed ones, or those one define() staged.
+struct name_table {
+    name_map<layout> typedefs;
+    name_map<layout> structs;
+    name_map<layout> unions;
+    name_set declared_structs;  // `struct foo;` seen, maybe no body
+    name_set declared_unions;
+    name_set enums;
     // typedef struct foo foo_t; before struct foo has a body: resolved at each use.
-    std::map<std::string, std::pair<layout_kind, std::string>, std::less<>> opaque_typedefs;
-    std::map<std::string, std::int64_t, std::less<>> constants;
+    name_map<std::pair<layout_kind, std::string>> opaque_typedefs;
+    name_map<std::int64_t> constants;
+
+    /// Moves every entry of `staged` in: O(staged · log size), nothing is copied.
+    void merge(name_table&& staged) {
+        typedefs.merge(staged.typedefs);
+        structs.merge(staged.structs);
+        unions.merge(staged.unions);
+        declared_structs.merge(staged.declared_structs);
+        declared_unions.merge(staged.declared_unions);
+        enums.merge(staged.enums);
+        opaque_typedefs.merge(staged.opaque_typedefs);
+        constants.merge(staged.constants);
+    }
+};
+
+/// What one define() sees: the committed names read-only, and its own additions in a
+/// staged layer on top, which the registry merges in only when the whole text parsed.
+/// So a failed define changes nothing and a define costs what it adds, not what the
+/// registry already holds.
+class scope {
+public:
+    explicit scope(const name_table& committed) noexcept : committed_(&committed) {}
+
+    /// The entry called name in the staged layer or the committed one, or nullptr.
+    template <class T>
+    [[nodiscard]] const T* find(name_map<T> name_table::*table, std::string_view name) const {
+        if (const auto s = (staged.*table).find(name); s != (staged.*table).end()) return &s->second;
+        if (const auto c = (committed_->*table).find(name); c != (committed_->*table).end())
+            return &c->second;
+        return nullptr;
+    }
+    [[nodiscard]] bool contains(name_set name_table::*table, std::string_view name) const {
+        return (staged.*table).contains(name) || (committed_->*table).contains(name);
+    }
+    template <class T>
+    [[nodiscard]] bool contains(name_map<T> name_table::*table, std::string_view name) const {
+        return find(table, name) != nullptr;
+    }
+
+    name_table staged;
     std::size_t pack = 0;  // current #pragma pack; 0 = natural alignment
     std::vector<std::size_t> pack_stack;
+
+private:
+    const name_table* committed_;
 };
 
 }  // namespace memreg::cdecl::detail

@@ -20,13 +20,8 @@ namespace memreg::cdecl::detail {
 
 class parser final : expression_parser {
 public:
-    parser(std::string_view text, names& state, const char* operation)
-        : expression_parser(text, state, operation) {}
-
-    /// For type names only: reads `state` and never changes it.
-    parser(std::string_view text, const names& state, const char* operation)
-        : expression_parser(text, const_cast<names&>(state), operation),  // writes refused
-          read_only_(true) {}
+    parser(std::string_view text, scope& state, const char* operation, bool read_only = false)
+        : expression_parser(text, state, operation), read_only_(read_only) {}
 
     /// A whole cdef chunk: declarations and #pragma pack lines.
     void declarations() {
@@ -81,24 +76,24 @@ private:
 
     void define_typedef(const declarator& d) {
         if (d.opaque) {
-            if (names_.typedefs.contains(d.name) || names_.opaque_typedefs.contains(d.name))
+            if (names_.contains(&name_table::typedefs, d.name) ||
+                names_.contains(&name_table::opaque_typedefs, d.name))
                 error(d.where, "'" + d.name + "' is already a typedef");
-            names_.opaque_typedefs.emplace(d.name, *d.opaque);
+            names_.staged.opaque_typedefs.emplace(d.name, *d.opaque);
             return;
         }
-        if (names_.opaque_typedefs.contains(d.name))
+        if (names_.contains(&name_table::opaque_typedefs, d.name))
             error(d.where, "'" + d.name + "' is already a typedef of an incomplete type");
         layout type = d.type;
         // typedef struct { ... } name; gives the anonymous struct its name.
         if (type.is_record() && type.name().find("<anonymous>") != std::string::npos)
             type = type.renamed(d.name);
-        const auto found = names_.typedefs.find(d.name);
-        if (found != names_.typedefs.end()) {
-            if (!equivalent(found->second, type))
-                error(d.where, "'" + d.name + "' is already a typedef of " + found->second.name());
+        if (const layout* found = names_.find(&name_table::typedefs, d.name)) {
+            if (!equivalent(*found, type))
+                error(d.where, "'" + d.name + "' is already a typedef of " + found->name());
             return;  // C11 allows repeating a typedef of the same type
         }
-        names_.typedefs.emplace(d.name, std::move(type));
+        names_.staged.typedefs.emplace(d.name, std::move(type));
     }
 
     // #pragma pack(n) | pack() | pack(push[, n]) | pack(pop)
@@ -177,19 +172,16 @@ private:
                 field_options ignored;
                 attributes(ignored);
             } else if (!have_type && base.empty() && sign == 0 && longs + shorts + ints == 0) {
-                const auto found = names_.typedefs.find(w);
-                if (found != names_.typedefs.end()) {
-                    out.type = found->second;
-                } else if (const auto opaque = names_.opaque_typedefs.find(w);
-                           opaque != names_.opaque_typedefs.end()) {
-                    const auto& [kind, tag] = opaque->second;
-                    const auto& defined = kind == layout_kind::struct_ ? names_.structs : names_.unions;
+                if (const layout* found = names_.find(&name_table::typedefs, w)) {
+                    out.type = *found;
+                } else if (const auto* opaque = names_.find(&name_table::opaque_typedefs, w)) {
+                    const auto& [kind, tag] = *opaque;
                     const std::string word = kind == layout_kind::struct_ ? "struct " : "union ";
-                    if (const auto body = defined.find(tag); body != defined.end()) {
-                        out.type = body->second;
+                    if (const layout* body = names_.find(records(kind), tag)) {
+                        out.type = *body;
                     } else {
                         out.incomplete = word + tag;
-                        out.tag = opaque->second;
+                        out.tag = *opaque;
                     }
                 } else {
                     break;
@@ -247,8 +239,9 @@ private:
     void record(specifier& out, layout_kind kind) {
         const depth_guard guard(*this);
         const char* word = kind == layout_kind::struct_ ? "struct " : "union ";
-        auto& defined = kind == layout_kind::struct_ ? names_.structs : names_.unions;
-        auto& declared = kind == layout_kind::struct_ ? names_.declared_structs : names_.declared_unions;
+        const auto defined = records(kind);
+        const auto declared = kind == layout_kind::struct_ ? &name_table::declared_structs
+                                                           : &name_table::declared_unions;
         field_options record_options;
         attributes(record_options);
         std::string tag;
@@ -256,11 +249,10 @@ private:
         if (peek().kind == token_kind::identifier && !is("__attribute__")) tag = std::string(next().text);
         if (!is("{")) {
             if (tag.empty()) error(peek(), std::string("expected a tag name or '{' after '") + word + "', found " + describe(peek()));
-            const auto found = defined.find(tag);
-            if (found != defined.end()) {
-                out.type = found->second;
+            if (const layout* found = names_.find(defined, tag)) {
+                out.type = *found;
             } else {
-                if (!read_only_) declared.insert(tag);
+                if (!read_only_) (names_.staged.*declared).insert(tag);
                 out.incomplete = word + tag;
                 out.tag = std::pair(kind, tag);
                 out.type = layout();
@@ -268,7 +260,7 @@ private:
             return;
         }
         if (read_only_) error(peek(), "a type name cannot define a type");
-        if (!tag.empty() && defined.contains(tag)) error(tag_token, std::string("redefinition of ") + word + tag);
+        if (!tag.empty() && names_.contains(defined, tag)) error(tag_token, std::string("redefinition of ") + word + tag);
         next();  // {
         const std::size_t pack = names_.pack;
         layout_builder builder(kind, tag.empty() ? std::string() : word + tag);
@@ -286,8 +278,8 @@ private:
         if (record_options.aligned != 0) builder.align(record_options.aligned);
         out.type = builder.build();
         if (!tag.empty()) {
-            defined.emplace(tag, out.type);
-            declared.insert(tag);
+            (names_.staged.*defined).emplace(tag, out.type);
+            (names_.staged.*declared).insert(tag);
         }
     }
 
@@ -337,15 +329,16 @@ private:
             if (accept("=")) value = expression();
             if (value < INT32_MIN || value > UINT32_MAX)
                 error(name, "enumerator value " + std::to_string(value) + " does not fit an int");
-            if (names_.constants.contains(name.text)) error(name, "redefinition of " + describe(name));
-            names_.constants.emplace(std::string(name.text), value);
+            if (names_.contains(&name_table::constants, name.text))
+                error(name, "redefinition of " + describe(name));
+            names_.staged.constants.emplace(std::string(name.text), value);
             ++value;
             if (!accept(",")) {
                 expect("}", "after the enumerators");
                 break;
             }
         }
-        if (!tag.empty()) names_.enums.insert(tag);
+        if (!tag.empty()) names_.staged.enums.insert(tag);
         return type;
     }
 
@@ -429,6 +422,9 @@ private:
                 error(d.where, e.what());
             }
         }
+        if (d.type.name().size() > max_type_name)
+            error(d.where, "the type's C spelling is longer than " + std::to_string(max_type_name) +
+                               " characters");
         return d;
     }
 
@@ -465,6 +461,10 @@ private:
     layout type_name() override {
         const specifier spec = specifiers();
         return declare(spec, false).type;
+    }
+
+    static name_map<layout> name_table::*records(layout_kind kind) noexcept {
+        return kind == layout_kind::struct_ ? &name_table::structs : &name_table::unions;
     }
 
     bool read_only_ = false;

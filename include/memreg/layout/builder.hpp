@@ -89,7 +89,13 @@ public:
             end = std::max(end, offset + f.type.size());
             record_alignment = std::max(record_alignment, a);
             node->fields.push_back({f.name, f.type, offset});
+            node->depth = std::max(node->depth, f.type.depth() + 1);
         }
+        if (node->depth > layout::max_depth)
+            throw bad_argument(detail::message("layout_builder::build")
+                                   .arg("type", name_)
+                                   .because("types nest deeper than " +
+                                            std::to_string(layout::max_depth) + " levels"));
         record_alignment = std::max(record_alignment, align_);
         node->alignment = record_alignment;
         node->size = round_up(end, record_alignment);

@@ -43,6 +43,10 @@ class layout {
 public:
     using field = layout_field;
 
+    /// Types nest (arrays of arrays, structs in structs) at most this deep, so that no
+    /// description costs more than linear memory or recursion to build, compare or free.
+    static constexpr std::size_t max_depth = 256;
+
     /// `void`: size 0, no fields. A field can never have this type.
     layout();
 
@@ -55,6 +59,9 @@ public:
     [[nodiscard]] layout_kind kind() const noexcept;
     [[nodiscard]] std::size_t size() const noexcept;
     [[nodiscard]] std::size_t alignment() const noexcept;
+    /// How deeply the type nests: 1 for void and scalars, 1 + the deepest element or
+    /// field type for arrays and records (at most max_depth).
+    [[nodiscard]] std::size_t depth() const noexcept;
     /// The C spelling: "int32_t", "double", "struct foo", "uint8_t[16]", "void *".
     [[nodiscard]] const std::string& name() const noexcept;
 
@@ -123,6 +130,7 @@ struct layout_node {
     std::optional<layout> element;     // arrays (optional: void's node must not hold a layout)
     std::size_t count = 0;             // arrays
     std::vector<layout_field> fields;  // structs and unions
+    std::size_t depth = 1;             // 1 + the deepest element or field type
 };
 
 inline const std::shared_ptr<const layout_node>& void_node() {
@@ -169,7 +177,14 @@ inline layout layout::array_of(const layout& element, std::size_t count) {
                                .arg("type", element.name())
                                .arg("count", count)
                                .because("the array's size overflows"));
+    if (element.node_->depth >= max_depth)
+        throw bad_argument(detail::message("layout::array_of")
+                               .arg("type", element.name())
+                               .arg("count", count)
+                               .because("types nest deeper than " + std::to_string(max_depth) +
+                                        " levels"));
     auto node = std::make_shared<detail::layout_node>();
+    node->depth = element.node_->depth + 1;
     node->kind = layout_kind::array;
     node->size = n * count;
     node->alignment = element.alignment();
@@ -189,6 +204,7 @@ inline layout layout::array_of(const layout& element, std::size_t count) {
 inline layout_kind layout::kind() const noexcept { return node_->kind; }
 inline std::size_t layout::size() const noexcept { return node_->size; }
 inline std::size_t layout::alignment() const noexcept { return node_->alignment; }
+inline std::size_t layout::depth() const noexcept { return node_->depth; }
 inline const std::string& layout::name() const noexcept { return node_->name; }
 
 inline scalar_kind layout::scalar() const {
