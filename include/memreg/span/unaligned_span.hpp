@@ -25,19 +25,6 @@ template <class T>
 using region_for = std::conditional_t<std::is_const_v<T>, const_region, region>;
 template <class T>
 using byte_for = std::conditional_t<std::is_const_v<T>, const std::byte, std::byte>;
-
-template <class T>
-[[nodiscard]] T load_ordered(const std::byte* p, std::endian order) noexcept {
-    T value;
-    std::memcpy(&value, p, sizeof(T));
-    if constexpr (byte_order_value<T>) value = to_order(value, order);
-    return value;
-}
-template <class T>
-void store_ordered(std::byte* p, T value, std::endian order) noexcept {
-    if constexpr (byte_order_value<T>) value = to_order(value, order);
-    std::memcpy(p, &value, sizeof(T));
-}
 }  // namespace detail
 
 /// A reference to one element of an unaligned_span: converts to T, assigns from T.
@@ -49,14 +36,14 @@ public:
     explicit unaligned_ref(detail::byte_for<T>* p) noexcept : p_(p) {}
 
     operator value_type() const noexcept {  // NOLINT(google-explicit-constructor): a reference
-        return detail::load_ordered<value_type>(p_, Order);
+        return detail::load_bytes<value_type>(p_, Order);
     }
     [[nodiscard]] value_type get() const noexcept { return *this; }
 
     const unaligned_ref& operator=(const value_type& v) const noexcept
         requires(!std::is_const_v<T>)
     {
-        detail::store_ordered<value_type>(p_, v, Order);
+        detail::store_bytes<value_type>(p_, v, Order);
         return *this;
     }
     /// Assigns the referred value, as T& would (it does not rebind).
