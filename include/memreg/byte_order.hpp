@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include <boost/endian/conversion.hpp>
@@ -114,6 +115,19 @@ inline void store_unsigned(std::byte* p, std::uint64_t value, std::size_t size,
         case 7: return store_unsigned_of<7>(p, value, order);
         default: return store_unsigned_of<8>(p, value, order);
     }
+}
+
+/// Converts a double to float without undefined behaviour for values beyond
+/// float's range (they become +-inf, or +-FLT_MAX where rounding would give it).
+inline float to_float(double d) noexcept {
+    constexpr double max = static_cast<double>(std::numeric_limits<float>::max());
+    // Halfway between FLT_MAX and 2^128: from here on, rounding gives infinity.
+    constexpr double overflow = 0x1.ffffffp127;
+    if (d >= overflow) return std::numeric_limits<float>::infinity();
+    if (d <= -overflow) return -std::numeric_limits<float>::infinity();
+    if (d > max) return std::numeric_limits<float>::max();
+    if (d < -max) return -std::numeric_limits<float>::max();
+    return static_cast<float>(d);
 }
 
 }  // namespace detail

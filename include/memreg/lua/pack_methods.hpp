@@ -4,26 +4,33 @@
 //   local next = r:pack(off, "<I2 s1 d", 513, "name", 1.5)  -- 0-based offset after the data
 //   local n, s, d, next = r:unpack(off, "<I2 s1 d")          -- values, then that offset
 //
-// The engine is pack.hpp (pure C++). Here the values come from and go to the Lua
-// stack. Messages follow Lua 5.4 ("bad argument #4 to 'pack' (integer overflow)"),
+// The engine is memreg/pack.hpp (pure C++). Here the values come from and go to
+// the Lua stack, under the binding's rule: pack converts every value (numbers to
+// strings, which allocates and so can run any finalizer) before it resolves the
+// region; unpack copies the bytes it reads before it pushes the first value.
+//
+// Messages follow Lua 5.4 ("bad argument #4 to 'pack' (integer overflow)"),
 // counting arguments from the region itself (#1) as the other methods do; errors
-// Lua raises without an argument (e.g. "invalid format option 'y'") are reported
-// against the format argument so that they name the function too. 64-bit values
-// follow the policy in config.hpp.
+// Lua raises without an argument (e.g. "invalid format option 'y'", unpack's
+// "does not fit into Lua Integer") are reported against the format argument so
+// that they name the function too. 64-bit values follow the policy in config.hpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
-#include "pack.hpp"
+#include "../pack.hpp"
 #include "protect.hpp"
 #include "userdata.hpp"
 
 namespace memreg::lua::detail {
 
-/// Values for pack(): value k is at stack index first + k - 1.
+/// Values for pack(): value k is at stack index first + k - 1. A number asked for
+/// as a string is converted in place on the stack (as luaL_checklstring does), so
+/// asking again later allocates nothing.
 struct stack_source {
     lua_State* L;
     int first;
@@ -64,14 +71,6 @@ struct stack_sink {
     }
 };
 
-/// Turns a pack_error into the "bad argument" Lua 5.4 gives (format at format_arg).
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_pack_argument(const pack_error& e,
-                                                                       int format_arg,
-                                                                       const char* fname) {
-    const int arg = e.argument() <= 0 ? format_arg : format_arg + e.argument();
-    throw_argument(arg, fname, e.what());
-}
-
 inline std::string_view check_format(lua_State* L, int arg, const char* fname) {
     std::size_t n = 0;
     const char* s = check_string(L, arg, fname, n);
@@ -81,32 +80,85 @@ inline std::string_view check_format(lua_State* L, int arg, const char* fname) {
 /// r:pack(off, fmt, ...) -> offset after the packed data
 inline int region_pack(lua_State* L) {
     constexpr const char* fname = "pack";
-    const region bytes = check_writable(L, 1, fname);
+    check_writable(L, 1, fname);  // argument #1's errors first
     const std::size_t offset = check_offset(L, 2, fname);
     const std::string_view format = check_format(L, 3, fname);
+    const stack_source values{L, 4, fname};
     std::size_t end = 0;
     try {
-        end = memreg::lua::pack(bytes, offset, format, stack_source{L, 4, fname});
+        // Converts every value: the last step that can allocate.
+        memreg::check_pack(format, offset, values);
+        end = memreg::pack(check_writable(L, 1, fname), offset, format, values);
+    } catch (const pack_value_error& e) {
+        throw_argument(3 + e.value(), fname, e.reason());
     } catch (const pack_error& e) {
-        throw_pack_argument(e, 3, fname);
+        throw_argument(3, fname, e.reason());
     }
     push_size(L, end);
     return 1;
 }
 
+/// Takes no values: unpack with it only checks the data and finds its end.
+struct measure_sink {
+    void integer(std::int64_t) const noexcept {}
+    void number(double) const noexcept {}
+    void string(std::string_view) const noexcept {}
+};
+
+/// Bytes [base, end) of the region at argument 1, copied where no finalizer can
+/// change them: into `local` when they fit, else into a userdata left on the stack.
+/// base is offset rounded down to 16, the largest alignment a format can ask for,
+/// so that alignment inside the copy is what it is in the region.
+struct unpack_copy {
+    const_region bytes;
+    std::size_t base = 0;
+    bool on_stack = false;  // the copy is a userdata on top of the stack
+};
+
+inline constexpr std::size_t unpack_local_bytes = 512;
+
+inline unpack_copy copy_for_unpack(lua_State* L, std::size_t offset, std::string_view format,
+                                   std::byte (&local)[unpack_local_bytes], const char* fname) {
+    unpack_copy copy;
+    copy.base = offset & ~std::size_t{15};
+    const_region r = check_bytes(L, 1, fname);
+    std::size_t n = memreg::unpack(r, offset, format, measure_sink{}) - copy.base;
+    std::byte* into = local;
+    if (n > unpack_local_bytes) {
+        // Allocating can run a finalizer: measure again in the region as it is then.
+        into = static_cast<std::byte*>(lua_newuserdata(L, n));
+        copy.on_stack = true;
+        r = check_bytes(L, 1, fname);
+        const std::size_t again = memreg::unpack(r, offset, format, measure_sink{}) - copy.base;
+        if (again > n)
+            throw out_of_range(memreg::detail::message(fname).arg("offset", offset).because(
+                "the region changed while its data was copied"));
+        n = again;
+    }
+    if (n != 0) std::memcpy(into, r.data() + copy.base, n);
+    copy.bytes = const_region(into, n);
+    return copy;
+}
+
 /// r:unpack(off, fmt) -> values..., offset after the data
 inline int region_unpack(lua_State* L) {
     constexpr const char* fname = "unpack";
-    const region bytes = check_bytes(L, 1, fname);
+    check_bytes(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     const std::string_view format = check_format(L, 3, fname);
     const int top = lua_gettop(L);
     std::size_t end = 0;
     try {
-        end = memreg::lua::unpack(bytes, offset, format, stack_sink{L, fname});
+        // Every push can run a finalizer that frees or changes the region: the
+        // values are read from a copy made before the first push.
+        std::byte local[unpack_local_bytes];
+        const unpack_copy copy = copy_for_unpack(L, offset, format, local, fname);
+        end = copy.base + memreg::unpack(copy.bytes, offset - copy.base, format,
+                                         stack_sink{L, fname});
+        if (copy.on_stack) lua_remove(L, top + 1);
     } catch (const pack_error& e) {
         lua_settop(L, top);
-        throw_pack_argument(e, 3, fname);
+        throw_argument(3, fname, e.reason());
     }
     if (!lua_checkstack(L, 1))
         throw out_of_range(std::string(fname) + ": too many results for the Lua stack");
@@ -120,9 +172,9 @@ inline int module_packsize(lua_State* L) {
     const std::string_view format = check_format(L, 1, fname);
     std::size_t size = 0;
     try {
-        size = memreg::lua::packsize(format);
+        size = memreg::packsize(format);
     } catch (const pack_error& e) {
-        throw_pack_argument(e, 1, fname);
+        throw_argument(1, fname, e.reason());
     }
     push_size(L, size);
     return 1;
