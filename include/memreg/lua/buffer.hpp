@@ -24,7 +24,7 @@
 #include <limits>
 #include <string>
 
-#include "pack.hpp"
+#include "../byte_order.hpp"
 #include "protect.hpp"
 #include "userdata.hpp"
 
@@ -167,11 +167,11 @@ MEMREG_LUAU_NAMES(double, f64)
 /// The value's bytes in little-endian order at p.
 template <class T>
 T load_le(const std::byte* p) noexcept {
-    return memreg::lua::detail::load_float<T>(p, true);
+    return memreg::detail::load_bytes<T>(p, std::endian::little);
 }
 template <class T>
 void store_le(std::byte* p, T v) noexcept {
-    memreg::lua::detail::store_float<T>(p, v, true);
+    memreg::detail::store_bytes<T>(p, v, std::endian::little);
 }
 
 template <class T>
@@ -195,7 +195,7 @@ int write(lua_State* L) {
     const std::int32_t offset = integer(L, 2, fname);
     T v{};
     if constexpr (std::is_same_v<T, float>)
-        v = to_float(number(L, 3, fname));
+        v = memreg::detail::to_float(number(L, 3, fname));
     else if constexpr (std::is_same_v<T, double>)
         v = number(L, 3, fname);
     else

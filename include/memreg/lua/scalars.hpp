@@ -17,6 +17,7 @@
 #include <string>
 #include <type_traits>
 
+#include "../byte_order.hpp"
 #include "userdata.hpp"
 
 namespace memreg::lua::detail {
@@ -24,54 +25,26 @@ namespace memreg::lua::detail {
 /// At most this many values in one batched read (they all go on the Lua stack).
 inline constexpr std::size_t max_batch = 4096;
 
-enum class byte_order { native, little, big };
-
-/// Argument arg as a byte order; fallback when it is absent.
-inline byte_order check_order(lua_State* L, int arg, const char* fname) {
+/// Argument arg as a byte order.
+inline std::endian check_order(lua_State* L, int arg, const char* fname) {
     std::size_t n = 0;
     const char* s = check_string(L, arg, fname, n);
     const std::string text(s, n);
-    if (text == "native" || text == "=") return byte_order::native;
-    if (text == "le" || text == "little" || text == "<") return byte_order::little;
-    if (text == "be" || text == "big" || text == ">") return byte_order::big;
+    if (text == "native" || text == "=") return std::endian::native;
+    if (text == "le" || text == "little" || text == "<") return std::endian::little;
+    if (text == "be" || text == "big" || text == ">") return std::endian::big;
     throw_argument(arg, fname, "byte order must be 'le', 'be' or 'native', got '" + text + "'");
-}
-
-template <class U>
-constexpr U byteswap(U v) noexcept {
-    if constexpr (sizeof(U) == 1) return v;
-    else if constexpr (sizeof(U) == 2) return static_cast<U>(__builtin_bswap16(v));
-    else if constexpr (sizeof(U) == 4) return static_cast<U>(__builtin_bswap32(v));
-    else return static_cast<U>(__builtin_bswap64(v));
-}
-
-template <std::size_t N> struct unsigned_of;
-template <> struct unsigned_of<1> { using type = std::uint8_t; };
-template <> struct unsigned_of<2> { using type = std::uint16_t; };
-template <> struct unsigned_of<4> { using type = std::uint32_t; };
-template <> struct unsigned_of<8> { using type = std::uint64_t; };
-
-inline bool needs_swap(byte_order order) noexcept {
-    if (order == byte_order::native) return false;
-    return (order == byte_order::little) != (std::endian::native == std::endian::little);
 }
 
 /// T from sizeof(T) bytes at p (any alignment), in the given byte order.
 template <class T>
-T load(const std::byte* p, byte_order order) noexcept {
-    using U = typename unsigned_of<sizeof(T)>::type;
-    U bits;
-    std::memcpy(&bits, p, sizeof bits);
-    if (needs_swap(order)) bits = byteswap(bits);
-    return std::bit_cast<T>(bits);
+T load(const std::byte* p, std::endian order) noexcept {
+    return memreg::detail::load_bytes<T>(p, order);
 }
 
 template <class T>
-void store(std::byte* p, T value, byte_order order) noexcept {
-    using U = typename unsigned_of<sizeof(T)>::type;
-    U bits = std::bit_cast<U>(value);
-    if (needs_swap(order)) bits = byteswap(bits);
-    std::memcpy(p, &bits, sizeof bits);
+void store(std::byte* p, T value, std::endian order) noexcept {
+    memreg::detail::store_bytes<T>(p, value, order);
 }
 
 /// Throws out_of_range unless [offset, offset + count) lies in a region of `size`.
@@ -115,7 +88,10 @@ void push_scalar(lua_State* L, T value, const char* fname) {
 template <class T>
 T check_scalar(lua_State* L, int arg, const char* fname) {
     if constexpr (std::is_floating_point_v<T>) {
-        return static_cast<T>(check_number(L, arg, fname));
+        // f32: beyond float's range is infinity, not undefined behaviour.
+        const double d = check_number(L, arg, fname);
+        if constexpr (std::is_same_v<T, float>) return memreg::detail::to_float(d);
+        else return d;
     } else if constexpr (std::is_same_v<T, std::int64_t>) {
         return check_int64(L, arg, fname);
     } else if constexpr (std::is_same_v<T, std::uint64_t>) {
@@ -142,7 +118,7 @@ int read_scalar(lua_State* L) {
                                             std::to_string(max_batch) + " values in one read");
         ++next;
     }
-    const byte_order order = lua_isnoneornil(L, next) ? byte_order::native
+    const std::endian order = lua_isnoneornil(L, next) ? std::endian::native
                                                        : check_order(L, next, fname);
     check_range(fname, offset, count * sizeof(T), bytes.size());
     // LUA_MINSTACK (20) slots are always there; only bigger batches need a check.
@@ -162,7 +138,7 @@ int write_scalar(lua_State* L) {
     const region bytes = check_writable(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     int last = lua_gettop(L);
-    byte_order order = byte_order::native;
+    std::endian order = std::endian::native;
     if (last >= 4 && lua_type(L, last) == LUA_TSTRING) order = check_order(L, last--, fname);
     if (last < 3) check_scalar<T>(L, 3, fname);  // "number expected, got no value"
     const auto count = static_cast<std::size_t>(last - 2);
