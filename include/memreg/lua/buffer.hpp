@@ -26,6 +26,7 @@
 
 #include "../byte_order.hpp"
 #include "protect.hpp"
+#include "resolve.hpp"
 #include "userdata.hpp"
 
 namespace memreg::lua {
@@ -57,13 +58,21 @@ inline constexpr const char* out_of_bounds = "buffer access out of bounds";
     argument(arg, fname, std::string(expected) + " expected, got " + luaL_typename(L, arg));
 }
 
-/// The region at arg, valid (and writable when asked).
-inline region buffer(lua_State* L, int arg, const char* fname, bool write = false) {
+/// The region at arg, checked now (valid, writable when asked) with Luau's wording;
+/// resolved again each time it is used (see resolve.hpp).
+inline region_arg buffer(lua_State* L, int arg, const char* fname, bool write = false) {
     region_userdata* ud = to_userdata(L, arg);
     if (ud == nullptr) type(L, arg, fname, "buffer");
     if (!ud->valid()) argument(arg, fname, invalid_problem);
     if (write && ud->read_only) throw_read_only(fname, ud->size);
-    return ud->bytes();
+    return {*ud, arg, fname, write ? access_mode::write : access_mode::read};
+}
+
+/// The `count` bytes at `offset` of b, now, after Luau's bounds check.
+inline region at(const region_arg& b, std::int64_t offset, std::uint64_t count) {
+    const std::size_t size = b.size();
+    if (offset < 0 || static_cast<std::uint64_t>(offset) + count > size) fail(out_of_bounds);
+    return b.span(static_cast<std::size_t>(offset), static_cast<std::size_t>(count));
 }
 
 /// A number argument as Luau reads it (numbers and numeric strings).
@@ -103,12 +112,6 @@ inline std::uint32_t unsigned_value(lua_State* L, int arg, const char* fname) {
     return static_cast<std::uint32_t>(static_cast<std::uint64_t>(static_cast<std::int64_t>(d)));
 }
 
-/// Luau's isoutofbounds with offsets that are never negative: the access of `count`
-/// bytes at `offset` must end inside `size`.
-inline void check_bounds(std::int64_t offset, std::uint64_t count, std::size_t size) {
-    if (offset < 0 || static_cast<std::uint64_t>(offset) + count > size) fail(out_of_bounds);
-}
-
 /// Pushes a new zero-filled buffer of n bytes.
 inline region_userdata& new_buffer(lua_State* L, std::size_t n, const char* fname) {
     if (n > max_buffer_size) fail("memory allocation error: block too big");
@@ -138,13 +141,13 @@ inline int fromstring(lua_State* L) {
 }
 
 inline int tostring(lua_State* L) {
-    const region b = buffer(L, 1, "tostring");
-    lua_pushlstring(L, b.empty() ? "" : reinterpret_cast<const char*>(b.data()), b.size());
+    const region_arg b = buffer(L, 1, "tostring");
+    push_string(L, b, 0, b.size());
     return 1;
 }
 
 inline int len(lua_State* L) {
-    push_size(L, buffer(L, 1, "len").size());
+    push_size(L, buffer(L, 1, "len").size(), "len");
     return 1;
 }
 
@@ -177,10 +180,9 @@ void store_le(std::byte* p, T v) noexcept {
 template <class T>
 int read(lua_State* L) {
     constexpr const char* fname = names<T>::read;
-    const region b = buffer(L, 1, fname);
+    const region_arg b = buffer(L, 1, fname);
     const std::int32_t offset = integer(L, 2, fname);
-    check_bounds(offset, sizeof(T), b.size());
-    const T v = load_le<T>(b.data() + offset);
+    const T v = load_le<T>(at(b, offset, sizeof(T)).data());
     if constexpr (std::is_floating_point_v<T>)
         lua_pushnumber(L, static_cast<lua_Number>(v));
     else
@@ -191,7 +193,7 @@ int read(lua_State* L) {
 template <class T>
 int write(lua_State* L) {
     constexpr const char* fname = names<T>::write;
-    const region b = buffer(L, 1, fname, true);
+    const region_arg b = buffer(L, 1, fname, true);
     const std::int32_t offset = integer(L, 2, fname);
     T v{};
     if constexpr (std::is_same_v<T, float>)
@@ -200,28 +202,28 @@ int write(lua_State* L) {
         v = number(L, 3, fname);
     else
         v = static_cast<T>(unsigned_value(L, 3, fname));  // wraps, like Luau's T(value)
-    check_bounds(offset, sizeof(T), b.size());
-    store_le<T>(b.data() + offset, v);
+    store_le<T>(at(b, offset, sizeof(T)).data(), v);
     return 0;
 }
 
 inline int readstring(lua_State* L) {
     constexpr const char* fname = "readstring";
-    const region b = buffer(L, 1, fname);
+    const region_arg b = buffer(L, 1, fname);
     const std::int32_t offset = integer(L, 2, fname);
     const std::int32_t size = integer(L, 3, fname);
     if (size < 0) argument(3, fname, "size");
-    check_bounds(offset, static_cast<std::uint64_t>(size), b.size());
-    lua_pushlstring(L, size == 0 ? "" : reinterpret_cast<const char*>(b.data() + offset),
-                    static_cast<std::size_t>(size));
+    (void)at(b, offset, static_cast<std::uint64_t>(size));
+    push_string(L, b, static_cast<std::size_t>(offset), static_cast<std::size_t>(size));
     return 1;
 }
 
 inline int writestring(lua_State* L) {
     constexpr const char* fname = "writestring";
-    const region b = buffer(L, 1, fname, true);
+    const region_arg b = buffer(L, 1, fname, true);
     const std::int32_t offset = integer(L, 2, fname);
     std::size_t n = 0;
+    // A number is converted to a string here, which allocates (and can run any
+    // finalizer): b is resolved only after it.
     const char* s = string(L, 3, fname, n);
     const std::int32_t count = opt_integer(
         L, 4, fname,
@@ -230,8 +232,8 @@ inline int writestring(lua_State* L) {
             : static_cast<std::int32_t>(n));
     if (count < 0) argument(4, fname, "count");
     if (static_cast<std::size_t>(count) > n) fail("string length overflow");
-    check_bounds(offset, static_cast<std::uint64_t>(count), b.size());
-    if (count != 0) std::memcpy(b.data() + offset, s, static_cast<std::size_t>(count));
+    const region target = at(b, offset, static_cast<std::uint64_t>(count));
+    if (count != 0) std::memcpy(target.data(), s, static_cast<std::size_t>(count));
     return 0;
 }
 
@@ -243,29 +245,27 @@ inline std::int32_t rest(std::size_t size, std::int32_t offset) noexcept {
 
 inline int copy(lua_State* L) {
     constexpr const char* fname = "copy";
-    const region target = buffer(L, 1, fname, true);
+    const region_arg target = buffer(L, 1, fname, true);
     const std::int32_t toffset = integer(L, 2, fname);
-    const region source = buffer(L, 3, fname);
+    const region_arg source = buffer(L, 3, fname);
     const std::int32_t soffset = opt_integer(L, 4, fname, 0);
     const std::int32_t size = opt_integer(L, 5, fname, rest(source.size(), soffset));
     if (size < 0) fail(out_of_bounds);
-    check_bounds(soffset, static_cast<std::uint64_t>(size), source.size());
-    check_bounds(toffset, static_cast<std::uint64_t>(size), target.size());
-    if (size != 0)
-        std::memmove(target.data() + toffset, source.data() + soffset,
-                     static_cast<std::size_t>(size));
+    const region from = at(source, soffset, static_cast<std::uint64_t>(size));
+    const region to = at(target, toffset, static_cast<std::uint64_t>(size));
+    if (size != 0) std::memmove(to.data(), from.data(), static_cast<std::size_t>(size));
     return 0;
 }
 
 inline int fill(lua_State* L) {
     constexpr const char* fname = "fill";
-    const region b = buffer(L, 1, fname, true);
+    const region_arg b = buffer(L, 1, fname, true);
     const std::int32_t offset = integer(L, 2, fname);
     const std::uint32_t value = unsigned_value(L, 3, fname);
     const std::int32_t size = opt_integer(L, 4, fname, rest(b.size(), offset));
     if (size < 0) fail(out_of_bounds);
-    check_bounds(offset, static_cast<std::uint64_t>(size), b.size());
-    if (size != 0) std::memset(b.data() + offset, static_cast<int>(value & 0xff),
+    const region target = at(b, offset, static_cast<std::uint64_t>(size));
+    if (size != 0) std::memset(target.data(), static_cast<int>(value & 0xff),
                                static_cast<std::size_t>(size));
     return 0;
 }
@@ -306,11 +306,11 @@ inline std::uint64_t gather(const std::byte* p, std::size_t n) noexcept {
 
 inline int readbits(lua_State* L) {
     constexpr const char* fname = "readbits";
-    const region b = buffer(L, 1, fname);
+    const region_arg b = buffer(L, 1, fname);
     const std::int64_t bitoffset = bit_offset(L, 2, fname);
     const std::int32_t bitcount = integer(L, 3, fname);
     const bit_span s = check_bits(bitoffset, bitcount, b.size());
-    const std::uint64_t data = gather(b.data() + s.first, s.bytes);
+    const std::uint64_t data = gather(b.span(s.first, s.bytes).data(), s.bytes);
     const std::uint64_t mask = (std::uint64_t{1} << bitcount) - 1;
     push_int64(L, static_cast<std::int64_t>((data >> s.shift) & mask), fname);
     return 1;
@@ -318,16 +318,17 @@ inline int readbits(lua_State* L) {
 
 inline int writebits(lua_State* L) {
     constexpr const char* fname = "writebits";
-    const region b = buffer(L, 1, fname, true);
+    const region_arg b = buffer(L, 1, fname, true);
     const std::int64_t bitoffset = bit_offset(L, 2, fname);
     const std::int32_t bitcount = integer(L, 3, fname);
     const std::uint32_t value = unsigned_value(L, 4, fname);
     const bit_span s = check_bits(bitoffset, bitcount, b.size());
-    std::uint64_t data = gather(b.data() + s.first, s.bytes);
+    const region bytes = b.span(s.first, s.bytes);
+    std::uint64_t data = gather(bytes.data(), s.bytes);
     const std::uint64_t mask = ((std::uint64_t{1} << bitcount) - 1) << s.shift;
     data = (data & ~mask) | ((std::uint64_t{value} << s.shift) & mask);
     for (std::size_t i = 0; i < s.bytes; ++i, data >>= 8)
-        b.data()[s.first + i] = static_cast<std::byte>(data & 0xff);
+        bytes[i] = static_cast<std::byte>(data & 0xff);
     return 0;
 }
 

@@ -167,11 +167,15 @@ inline void push_uint64(lua_State* L, std::uint64_t v, const char* fname) {
 #endif
 }
 
-/// Pushes a size or an offset (exact on every version for anything below 2^53).
-inline void push_size(lua_State* L, std::size_t n) {
+/// Pushes a size or an offset: every size goes through here. Exact on every
+/// version; on Lua versions without 64-bit integers a size above 2^53 (a C type
+/// declared that large) is an error naming fname, never a rounded number.
+inline void push_size(lua_State* L, std::size_t n, const char* fname = "size") {
 #if MEMREG_LUA_INT64
+    (void)fname;
     lua_pushinteger(L, static_cast<lua_Integer>(n));
 #else
+    if (n > static_cast<std::size_t>(max_exact_double)) throw_not_exact(fname, std::to_string(n));
     lua_pushnumber(L, static_cast<lua_Number>(n));
 #endif
 }

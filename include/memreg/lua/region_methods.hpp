@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 
+#include "resolve.hpp"
 #include "scalars.hpp"
 #include "userdata.hpp"
 
@@ -50,7 +52,7 @@ inline int region_isregion(lua_State* L) {
 }
 
 inline int region_len(lua_State* L) {
-    push_size(L, check_userdata(L, 1, "len").size);
+    push_size(L, region_arg(L, 1, "len").size(), "len");
     return 1;
 }
 
@@ -102,81 +104,97 @@ inline int region_resize(lua_State* L) {
 /// the memory alive, and is invalid once r's memory is freed, resized or reset.
 inline int region_sub(lua_State* L) {
     constexpr const char* fname = "sub";
-    region_userdata& ud = check_userdata(L, 1, fname);
+    const region_arg r(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
-    if (offset > ud.size) memreg::detail::throw_outside(fname, offset, 0, ud.size);
-    const std::size_t count = opt_offset(L, 3, fname, ud.size - offset, "length");
-    check_range(fname, offset, count, ud.size);
-    push_view(L, 1, ud, offset, count);
+    const std::size_t size = r.size();
+    if (offset > size) memreg::detail::throw_outside(fname, offset, 0, size);
+    const std::size_t count = opt_offset(L, 3, fname, size - offset, "length");
+    (void)r.span(offset, count);
+    push_view(L, 1, offset, count);
     return 1;
 }
 
 /// r:ptr(): the address as a light userdata, for other C bindings and LuaJIT's FFI.
 inline int region_ptr(lua_State* L) {
-    lua_pushlightuserdata(L, check_bytes(L, 1, "ptr").data());
+    lua_pushlightuserdata(L, region_arg(L, 1, "ptr").bytes().data());
     return 1;
 }
 
 /// r:tostring([off [, len]]): the bytes as a Lua string.
 inline int region_tostring(lua_State* L) {
     constexpr const char* fname = "tostring";
-    const region bytes = check_bytes(L, 1, fname);
-    const span_args s = check_span(L, 2, fname, bytes.size());
-    lua_pushlstring(L, reinterpret_cast<const char*>(bytes.data()) + s.offset, s.count);
+    const region_arg r(L, 1, fname);
+    const span_args s = check_span(L, 2, fname, r.size());
+    push_string(L, r, s.offset, s.count);
     return 1;
 }
 
 /// r:fill(byte [, off [, len]]): memset (the byte is taken modulo 256).
 inline int region_fill(lua_State* L) {
     constexpr const char* fname = "fill";
-    const region bytes = check_writable(L, 1, fname);
+    const region_arg r(L, 1, fname, access_mode::write);
     const auto value = static_cast<unsigned char>(check_integer(L, 2, fname));
-    const span_args s = check_span(L, 3, fname, bytes.size());
-    if (s.count != 0) std::memset(bytes.data() + s.offset, value, s.count);
+    const span_args s = check_span(L, 3, fname, r.size());
+    if (s.count != 0) std::memset(r.span(s.offset, s.count).data(), value, s.count);
     return 0;
 }
 
 /// r:clear([off [, len]]): zero bytes.
 inline int region_clear(lua_State* L) {
     constexpr const char* fname = "clear";
-    const region bytes = check_writable(L, 1, fname);
-    const span_args s = check_span(L, 2, fname, bytes.size());
-    if (s.count != 0) std::memset(bytes.data() + s.offset, 0, s.count);
+    const region_arg r(L, 1, fname, access_mode::write);
+    const span_args s = check_span(L, 2, fname, r.size());
+    if (s.count != 0) std::memset(r.span(s.offset, s.count).data(), 0, s.count);
     return 0;
 }
 
-/// The bytes of argument arg: a valid region or a string.
-inline const_region check_source(lua_State* L, int arg, const char* fname) {
-    if (lua_type(L, arg) == LUA_TSTRING) {
-        std::size_t n = 0;
-        const char* s = lua_tolstring(L, arg, &n);
-        return {reinterpret_cast<const std::byte*>(s), n};
+/// The bytes of argument arg, a valid region or a string: resolved when asked,
+/// like region_arg (a string stays where it is while it is on the stack).
+class source_arg {
+public:
+    source_arg(lua_State* L, int arg, const char* fname) : fname_(fname) {
+        if (lua_type(L, arg) == LUA_TSTRING) {
+            std::size_t n = 0;
+            const char* s = lua_tolstring(L, arg, &n);
+            string_ = {reinterpret_cast<const std::byte*>(s), n};
+            return;
+        }
+        if (to_userdata(L, arg) == nullptr) throw_type(L, arg, fname, "region or string");
+        region_.emplace(L, arg, fname);
     }
-    if (to_userdata(L, arg) == nullptr) throw_type(L, arg, fname, "region or string");
-    return check_bytes(L, arg, fname);
-}
+    [[nodiscard]] std::size_t size() const { return region_ ? region_->size() : string_.size(); }
+    [[nodiscard]] const_region span(std::size_t offset, std::size_t count) const {
+        if (region_) return region_->span(offset, count);
+        check_range(fname_, offset, count, string_.size());
+        return {string_.data() + offset, count};
+    }
+
+private:
+    const char* fname_;
+    std::optional<region_arg> region_;
+    const_region string_;
+};
 
 /// r:copy(dst_off, src [, src_off [, len]]): memmove from a region (this one too) or
 /// a string; len defaults to the rest of src.
 inline int region_copy(lua_State* L) {
     constexpr const char* fname = "copy";
-    const region bytes = check_writable(L, 1, fname);
+    const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t dst = check_offset(L, 2, fname);
-    const const_region src = check_source(L, 3, fname);
+    const source_arg src(L, 3, fname);
     const span_args s = check_span(L, 4, fname, src.size());
-    check_range(fname, dst, s.count, bytes.size());
-    if (s.count != 0) std::memmove(bytes.data() + dst, src.data() + s.offset, s.count);
+    const region target = r.span(dst, s.count);
+    if (s.count != 0) std::memmove(target.data(), src.span(s.offset, s.count).data(), s.count);
     return 0;
 }
 
 /// r:readstring(off, len): len bytes at off as a string.
 inline int region_readstring(lua_State* L) {
     constexpr const char* fname = "readstring";
-    const region bytes = check_bytes(L, 1, fname);
+    const region_arg r(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     const std::size_t count = check_offset(L, 3, fname, "length");
-    check_range(fname, offset, count, bytes.size());
-    lua_pushlstring(L, reinterpret_cast<const char*>(bytes.data()) + offset, count);
+    push_string(L, r, offset, count);
     return 1;
 }
 
@@ -184,7 +202,7 @@ inline int region_readstring(lua_State* L) {
 /// Returns the offset just past them.
 inline int region_writestring(lua_State* L) {
     constexpr const char* fname = "writestring";
-    const region bytes = check_writable(L, 1, fname);
+    const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     std::size_t n = 0;
     const char* s = check_string(L, 3, fname, n);
@@ -192,9 +210,9 @@ inline int region_writestring(lua_State* L) {
     if (count > n)
         throw_argument(4, fname, "length " + std::to_string(count) +
                                      " is longer than the string (" + std::to_string(n) + ")");
-    check_range(fname, offset, count, bytes.size());
-    if (count != 0) std::memcpy(bytes.data() + offset, s, count);
-    push_size(L, offset + count);
+    const region target = r.span(offset, count);
+    if (count != 0) std::memcpy(target.data(), s, count);
+    push_size(L, offset + count, fname);
     return 1;
 }
 
@@ -202,16 +220,16 @@ inline int region_writestring(lua_State* L) {
 /// a zero byte). Returns the offset just past the terminator.
 inline int region_writecstring(lua_State* L) {
     constexpr const char* fname = "writecstring";
-    const region bytes = check_writable(L, 1, fname);
+    const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     std::size_t n = 0;
     const char* s = check_string(L, 3, fname, n);
     if (std::memchr(s, 0, n) != nullptr)
         throw_argument(3, fname, "string contains a zero byte");
-    check_range(fname, offset, n + 1, bytes.size());
-    std::memcpy(bytes.data() + offset, s, n);
-    bytes[offset + n] = std::byte{0};
-    push_size(L, offset + n + 1);
+    const region target = r.span(offset, n + 1);
+    std::memcpy(target.data(), s, n);
+    target[n] = std::byte{0};
+    push_size(L, offset + n + 1, fname);
     return 1;
 }
 
@@ -219,15 +237,17 @@ inline int region_writecstring(lua_State* L) {
 /// inside the region: a missing one is an error, not a read past the end).
 inline int region_cstring(lua_State* L) {
     constexpr const char* fname = "cstring";
-    const region bytes = check_bytes(L, 1, fname);
+    const region_arg r(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
-    if (offset >= bytes.size()) memreg::detail::throw_outside(fname, offset, 1, bytes.size());
-    const auto* start = reinterpret_cast<const char*>(bytes.data()) + offset;
-    const void* nul = std::memchr(start, 0, bytes.size() - offset);
+    const std::size_t size = r.size();
+    if (offset >= size) memreg::detail::throw_outside(fname, offset, 1, size);
+    const region rest = r.span(offset, size - offset);
+    const void* nul = std::memchr(rest.data(), 0, rest.size());
     if (nul == nullptr)
         throw out_of_range(memreg::detail::message(fname).arg("offset", offset).because(
-            "no zero byte before the end of region of size " + std::to_string(bytes.size())));
-    lua_pushlstring(L, start, static_cast<std::size_t>(static_cast<const char*>(nul) - start));
+            "no zero byte before the end of region of size " + std::to_string(size)));
+    push_string(L, r, offset,
+                static_cast<std::size_t>(static_cast<const std::byte*>(nul) - rest.data()));
     return 1;
 }
 
@@ -237,19 +257,18 @@ inline void* check_address(lua_State* L, int arg, const char* fname) {
     if (lua_isnil(L, arg)) return nullptr;
     if (lua_type(L, arg) == LUA_TLIGHTUSERDATA) return lua_touserdata(L, arg);
     if (to_userdata(L, arg) == nullptr) throw_type(L, arg, fname, "region, light userdata or nil");
-    return check_bytes(L, arg, fname).data();
+    return region_arg(L, arg, fname).bytes().data();
 }
 
 /// r:write_ptr(off, p): stores the address p (a region, r:ptr(), or nil for NULL)
 /// as a native pointer at off, for C code that reads pointers from the buffer.
 inline int region_write_ptr(lua_State* L) {
     constexpr const char* fname = "write_ptr";
-    const region bytes = check_writable(L, 1, fname);
+    const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     if (lua_isnone(L, 3)) throw_type(L, 3, fname, "region, light userdata or nil");
     void* address = check_address(L, 3, fname);
-    check_range(fname, offset, sizeof address, bytes.size());
-    std::memcpy(bytes.data() + offset, &address, sizeof address);
+    std::memcpy(r.span(offset, sizeof address).data(), &address, sizeof address);
     return 0;
 }
 
@@ -257,11 +276,10 @@ inline int region_write_ptr(lua_State* L) {
 /// Lua cannot follow it; compare it with r:ptr() or hand it to C.
 inline int region_read_ptr(lua_State* L) {
     constexpr const char* fname = "read_ptr";
-    const region bytes = check_bytes(L, 1, fname);
+    const region_arg r(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     void* address = nullptr;
-    check_range(fname, offset, sizeof address, bytes.size());
-    std::memcpy(&address, bytes.data() + offset, sizeof address);
+    std::memcpy(&address, r.span(offset, sizeof address).data(), sizeof address);
     if (address == nullptr) lua_pushnil(L);
     else lua_pushlightuserdata(L, address);
     return 1;

@@ -18,7 +18,7 @@
 #include <type_traits>
 
 #include "../byte_order.hpp"
-#include "userdata.hpp"
+#include "resolve.hpp"
 
 namespace memreg::lua::detail {
 
@@ -45,13 +45,6 @@ T load(const std::byte* p, std::endian order) noexcept {
 template <class T>
 void store(std::byte* p, T value, std::endian order) noexcept {
     memreg::detail::store_bytes<T>(p, value, order);
-}
-
-/// Throws out_of_range unless [offset, offset + count) lies in a region of `size`.
-inline void check_range(const char* fname, std::size_t offset, std::size_t count,
-                        std::size_t size) {
-    if (offset > size || count > size - offset)
-        memreg::detail::throw_outside(fname, offset, count, size);
 }
 
 template <class T> struct scalar_names;
@@ -106,7 +99,7 @@ T check_scalar(lua_State* L, int arg, const char* fname) {
 template <class T>
 int read_scalar(lua_State* L) {
     constexpr const char* fname = scalar_names<T>::read;
-    const region bytes = check_bytes(L, 1, fname);
+    const region_arg r(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     std::size_t count = 1;
     int next = 3;
@@ -120,12 +113,14 @@ int read_scalar(lua_State* L) {
     }
     const std::endian order = lua_isnoneornil(L, next) ? std::endian::native
                                                        : check_order(L, next, fname);
-    check_range(fname, offset, count * sizeof(T), bytes.size());
-    // LUA_MINSTACK (20) slots are always there; only bigger batches need a check.
+    (void)r.span(offset, count * sizeof(T));  // a bad range fails before the stack grows
+    // LUA_MINSTACK (20) slots are always there; only bigger batches need a check,
+    // and it can allocate: the region is resolved after it. Pushing numbers does
+    // not allocate, so one resolve serves every value.
     if (count >= LUA_MINSTACK && !lua_checkstack(L, static_cast<int>(count) + 1))
         throw out_of_range(memreg::detail::message(fname).arg("count", count).because(
             "too many values for the Lua stack"));
-    const std::byte* p = bytes.data() + offset;
+    const std::byte* p = r.span(offset, count * sizeof(T)).data();
     for (std::size_t i = 0; i < count; ++i, p += sizeof(T))
         push_scalar<T>(L, load<T>(p, order), fname);
     return static_cast<int>(count);
@@ -135,32 +130,34 @@ int read_scalar(lua_State* L) {
 template <class T>
 int write_scalar(lua_State* L) {
     constexpr const char* fname = scalar_names<T>::write;
-    const region bytes = check_writable(L, 1, fname);
+    const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     int last = lua_gettop(L);
     std::endian order = std::endian::native;
     if (last >= 4 && lua_type(L, last) == LUA_TSTRING) order = check_order(L, last--, fname);
     if (last < 3) check_scalar<T>(L, 3, fname);  // "number expected, got no value"
     const auto count = static_cast<std::size_t>(last - 2);
-    check_range(fname, offset, count * sizeof(T), bytes.size());
-    std::byte* p = bytes.data() + offset;
+    (void)r.span(offset, count * sizeof(T));  // the range first, then the values
     if (count == 1) {
-        store<T>(p, check_scalar<T>(L, 3, fname), order);
+        const T value = check_scalar<T>(L, 3, fname);
+        store<T>(r.span(offset, sizeof(T)).data(), value, order);
         return 0;
     }
     // Every value is checked before any is written, so a bad one leaves the region as
     // it was: up to 4 KiB of values are converted once into a staging buffer, larger
-    // batches are checked in a first pass.
+    // batches are checked in a first pass. Checking numbers does not allocate, so
+    // the region resolved after the checks is current while it is written.
     constexpr std::size_t staged = 4096 / sizeof(T);
     if (count <= staged) {
         std::byte staging[4096];
         std::byte* q = staging;
         for (int arg = 3; arg <= last; ++arg, q += sizeof(T))
             store<T>(q, check_scalar<T>(L, arg, fname), order);
-        std::memcpy(p, staging, count * sizeof(T));
+        std::memcpy(r.span(offset, count * sizeof(T)).data(), staging, count * sizeof(T));
         return 0;
     }
     for (int arg = 3; arg <= last; ++arg) check_scalar<T>(L, arg, fname);
+    std::byte* p = r.span(offset, count * sizeof(T)).data();
     for (int arg = 3; arg <= last; ++arg, p += sizeof(T)) store<T>(p, check_scalar<T>(L, arg, fname), order);
     return 0;
 }

@@ -156,9 +156,12 @@ inline void release_view(region_userdata& ud) noexcept {
     if (memory != nullptr && --memory->refs == 0) delete memory;
 }
 
+inline region_userdata* to_userdata(lua_State* L, int idx);
+
+/// __gc. Like every metamethod it checks what it is given: Lua code can call it
+/// (debug.getmetatable(r).__gc(x)) with anything, and twice.
 inline int region_gc(lua_State* L) {
-    auto* ud = static_cast<region_userdata*>(lua_touserdata(L, 1));
-    if (ud != nullptr) release_view(*ud);
+    if (region_userdata* ud = to_userdata(L, 1)) release_view(*ud);
     return 0;
 }
 
@@ -294,20 +297,34 @@ inline region_userdata& new_region(lua_State* L, std::size_t n, const char* fnam
     });
 }
 
-/// Pushes a view of `size` bytes at `offset` into parent's memory (a sub-region).
-/// The caller has checked the range. Host anchors are shared with the parent.
-inline region_userdata& push_view(lua_State* L, int parent_idx, const region_userdata& parent,
-                                  std::size_t offset, std::size_t size) {
+/// Pushes a view of `size` bytes at `offset` into the region at parent_idx (a
+/// sub-region). The caller has checked the range. What the view points at is
+/// captured *before* the new userdata is allocated: a finalizer that frees or
+/// resizes the parent during that allocation leaves the view invalid, never
+/// spanning memory the parent no longer has. Host anchors are shared with the parent.
+inline region_userdata& push_view(lua_State* L, int parent_idx, std::size_t offset,
+                                  std::size_t size) {
     parent_idx = absolute(L, parent_idx);
+    const region_userdata* parent = to_userdata(L, parent_idx);
+    block* const memory = parent->memory;
+    const std::uint64_t generation = parent->generation;
+    const std::size_t start = parent->offset + offset;
+    const bool read_only = parent->read_only;
     region_userdata& ud = push_empty_userdata(L);
-    ++parent.memory->refs;
-    ud.memory = parent.memory;
-    ud.generation = parent.generation;
-    ud.offset = parent.offset + offset;
+    // The parent's own __gc, called by hand from a finalizer, can have dropped its
+    // block: the view is then born dead.
+    if (memory == nullptr || parent->memory != memory) {
+        ud.freed = true;
+        return ud;
+    }
+    ++memory->refs;
+    ud.memory = memory;
+    ud.generation = generation;
+    ud.offset = start;
     ud.size = size;
-    ud.read_only = parent.read_only;
+    ud.read_only = read_only;
     // Keep the host's owner value alive for the sub-region too.
-    if (!parent.memory->anchored) return ud;
+    if (!memory->anchored) return ud;
     lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
     if (lua_istable(L, -1)) {
         lua_pushvalue(L, parent_idx);
