@@ -17,35 +17,45 @@
 
 namespace memreg::lua::detail {
 
-/// A type from argument arg: a view's type, or what check_type takes.
-inline const layout& check_type_or_view(lua_State* L, int arg, const char* fname) {
-    if (view_userdata* v = to_view(L, arg)) return v->type;
-    return check_type(L, arg, fname);
+/// Phase 1 (may allocate): argument arg becomes a ctype unless it is a live view.
+inline void prepare_type_or_view(lua_State* L, int arg, const char* fname) {
+    prepare_type(L, arg, fname,
+                 [fname](lua_State* S, int i) { return to_live_view(S, i, fname) != nullptr; });
+}
+
+/// Phase 2 (allocates nothing): the type of the view or ctype at arg.
+inline const layout& type_or_view_at(lua_State* L, int arg, const char* fname) {
+    if (const view_userdata* v = to_live_view(L, arg, fname)) return v->type;
+    return ctype_at(L, arg, fname);
 }
 
 inline int module_sizeof(lua_State* L) {
-    push_size(L, check_type_or_view(L, 1, "sizeof").size());
+    prepare_type_or_view(L, 1, "sizeof");
+    push_size(L, type_or_view_at(L, 1, "sizeof").size());
     return 1;
 }
 
 inline int module_alignof(lua_State* L) {
-    push_size(L, check_type_or_view(L, 1, "alignof").alignment());
+    prepare_type_or_view(L, 1, "alignof");
+    push_size(L, type_or_view_at(L, 1, "alignof").alignment());
     return 1;
 }
 
 /// memreg.typeof(type or view) -> ctype
 inline int module_typeof_any(lua_State* L) {
-    const layout& t = check_type_or_view(L, 1, "typeof");
-    new_ctype(L) = t;
+    prepare_type_or_view(L, 1, "typeof");
+    layout& result = new_ctype(L);
+    result = type_or_view_at(L, 1, "typeof");
     return 1;
 }
 
 /// memreg.offsetof(type, "field.path[2]") -> byte offset
 inline int module_offsetof(lua_State* L) {
     constexpr const char* fname = "offsetof";
-    const layout& t = check_type_or_view(L, 1, fname);
+    prepare_type_or_view(L, 1, fname);
     std::size_t n = 0;
     const char* path = check_string(L, 2, fname, n);
+    const layout& t = type_or_view_at(L, 1, fname);
     std::size_t offset = 0;
     try {
         offset = t.resolve(std::string_view(path, n), fname).offset;

@@ -10,9 +10,18 @@
 // state has one registry of names, kept in the Lua registry, like ffi.cdef's.
 // Wherever a type is expected, a type name ("rgba_pixel", "struct foo", "int[4]")
 // or a ctype works; parsed names are cached, so passing a name in a loop is cheap.
+//
+// Finalized means dead: the __gc of a ctype or of the registry destroys the C++
+// object once and marks the userdata collected; a ctype reached again afterwards (a
+// finalizer resurrected it) raises "ctype used after it was collected", and cdef
+// during lua_close, after the registry's own __gc, raises an error instead of using
+// a destroyed registry. Functions that take a type do so in two phases:
+// prepare_type (may allocate, so may run finalizers) before anything else, and
+// type_at (allocates nothing) once nothing allocates any more.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -32,40 +41,89 @@ namespace detail {
 /// Registry keys: the state's cdecl registry, and the name -> ctype cache.
 inline constexpr const char* ctypes_key = "memreg.cdecl";
 inline constexpr const char* ctype_cache_key = "memreg.ctype_cache";
+/// Registry name of the metatable of the userdata that holds the cdecl registry.
+inline constexpr const char* ctypes_metatable = "memreg.cdecl_registry";
 
+/// A C++ object in a userdata whose __gc destroys it exactly once and leaves
+/// `collected` set, so a finalized userdata that Lua code reaches again is
+/// recognised as dead instead of being used.
 template <class T>
-int destroy_userdata(lua_State* L) {
-    if (void* p = lua_touserdata(L, 1)) static_cast<T*>(p)->~T();
-    return 0;
+struct collectable {
+    T object;
+    bool collected = false;
+};
+
+/// A ctype: a parsed C type.
+using ctype_userdata = collectable<layout>;
+/// The state's C declarations (memreg.cdef's names).
+using ctypes_userdata = collectable<cdecl::registry>;
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_collected(const char* fname,
+                                                                   const char* what) {
+    throw bad_argument(std::string(fname) + ": " + what + " used after it was collected");
 }
 
-/// The state's cdecl registry, created on first use.
-inline cdecl::registry& ctypes(lua_State* L) {
-    lua_getfield(L, LUA_REGISTRYINDEX, ctypes_key);
-    if (void* p = lua_touserdata(L, -1)) {
-        lua_pop(L, 1);
-        return *static_cast<cdecl::registry*>(p);
-    }
-    lua_pop(L, 1);
-    void* p = lua_newuserdata(L, sizeof(cdecl::registry));
-    auto* types = new (p) cdecl::registry();
-    lua_newtable(L);
-    lua_pushcfunction(L, destroy_userdata<cdecl::registry>);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, ctypes_key);
-    return *types;
-}
-
-/// The ctype userdata at idx, or nullptr.
-inline layout* to_ctype(lua_State* L, int idx) {
+/// The userdata at idx if its metatable is the registry's `metatable`, else nullptr.
+inline void* to_typed_userdata(lua_State* L, int idx, const char* metatable) {
     void* p = lua_touserdata(L, idx);
     if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
         return nullptr;
-    luaL_getmetatable(L, ctype_metatable);
+    luaL_getmetatable(L, metatable);
     const bool same = lua_rawequal(L, -1, -2) != 0;
     lua_pop(L, 2);
-    return same ? static_cast<layout*>(p) : nullptr;
+    return same ? p : nullptr;
+}
+
+/// __gc of a collectable<T> userdata whose metatable is `Metatable`. Called by hand
+/// (debug.getmetatable(x).__gc(y)), it checks its argument and runs at most once.
+template <class T, const char* const& Metatable>
+int collect_userdata(lua_State* L) {
+    void* p = to_typed_userdata(L, 1, Metatable);
+    if (p == nullptr) throw_type(L, 1, "__gc", Metatable);
+    auto* u = static_cast<collectable<T>*>(p);
+    if (u->collected) return 0;
+    u->collected = true;
+    std::destroy_at(&u->object);
+    return 0;
+}
+
+/// The ctype userdata at idx, collected or not, or nullptr.
+inline ctype_userdata* to_ctype(lua_State* L, int idx) {
+    return static_cast<ctype_userdata*>(to_typed_userdata(L, idx, ctype_metatable));
+}
+
+/// The state's cdecl registry, created on first use. Refused once the registry's
+/// __gc has run (only lua_close collects it: it stays in the Lua registry). May
+/// allocate; the reference stays good until lua_close.
+inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
+    lua_getfield(L, LUA_REGISTRYINDEX, ctypes_key);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        void* p = lua_newuserdata(L, sizeof(ctypes_userdata));
+        new (p) ctypes_userdata{};
+        if (luaL_newmetatable(L, ctypes_metatable) != 0) {
+            lua_pushcfunction(L, (protect<collect_userdata<cdecl::registry, ctypes_metatable>>));
+            lua_setfield(L, -2, "__gc");
+            lua_pushstring(L, ctypes_metatable);
+            lua_setfield(L, -2, "__metatable");
+        }
+        lua_setmetatable(L, -2);
+        // A finalizer run by the allocations above may have made one already: keep that.
+        lua_getfield(L, LUA_REGISTRYINDEX, ctypes_key);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, LUA_REGISTRYINDEX, ctypes_key);
+        }
+        lua_remove(L, -2);
+    }
+    auto* types = static_cast<ctypes_userdata*>(to_typed_userdata(L, -1, ctypes_metatable));
+    lua_pop(L, 1);
+    if (types == nullptr) throw bad_argument(std::string(fname) + ": the C declaration registry was replaced by something else");
+    if (types->collected)
+        throw bad_argument(std::string(fname) +
+                           ": the C declaration registry was collected (the Lua state is closing)");
+    return types->object;
 }
 
 inline int ctype_tostring(lua_State* L);
@@ -74,10 +132,10 @@ inline int ctype_eq(lua_State* L);
 /// Pushes a new ctype (void until assigned) and returns it. Lua may raise "not
 /// enough memory" here, so no C++ object with a destructor may be live.
 inline layout& new_ctype(lua_State* L) {
-    void* p = lua_newuserdata(L, sizeof(layout));
-    auto* t = new (p) layout();
+    void* p = lua_newuserdata(L, sizeof(ctype_userdata));
+    auto* t = new (p) ctype_userdata{};
     if (luaL_newmetatable(L, ctype_metatable) != 0) {
-        lua_pushcfunction(L, destroy_userdata<layout>);
+        lua_pushcfunction(L, (protect<collect_userdata<layout, ctype_metatable>>));
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, protect<ctype_tostring>);
         lua_setfield(L, -2, "__tostring");
@@ -87,7 +145,7 @@ inline layout& new_ctype(lua_State* L) {
         lua_setfield(L, -2, "__metatable");
     }
     lua_setmetatable(L, -2);
-    return *t;
+    return t->object;
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_cdecl(int arg, const char* fname,
@@ -95,13 +153,17 @@ inline layout& new_ctype(lua_State* L) {
     throw_argument(arg, fname, e.what());
 }
 
-/// The type at argument arg: a ctype, or a type name (parsed once per state and
-/// cached). The returned layout lives as long as the ctype on the stack or in the
-/// cache does; copy it to keep it.
-inline const layout& check_type(lua_State* L, int arg, const char* fname) {
-    arg = absolute(L, arg);
-    if (layout* t = to_ctype(L, arg)) return *t;
-    if (lua_type(L, arg) != LUA_TSTRING) throw_type(L, arg, fname, "ctype or type name");
+/// The live ctype at idx, nullptr if the value is not a ctype; throws if it was collected.
+inline const layout* to_live_ctype(lua_State* L, int idx, const char* fname) {
+    const ctype_userdata* t = to_ctype(L, idx);
+    if (t == nullptr) return nullptr;
+    if (t->collected) throw_collected(fname, "ctype");
+    return &t->object;
+}
+
+/// The ctype the cache holds for the type name at arg, pushed; nil (pushed) if none.
+/// A collected entry (lua_close finalizes the cache's ctypes too) counts as none.
+inline void push_cached_ctype(lua_State* L, int arg, const char* fname) {
     lua_getfield(L, LUA_REGISTRYINDEX, ctype_cache_key);
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
@@ -111,24 +173,50 @@ inline const layout& check_type(lua_State* L, int arg, const char* fname) {
     }
     lua_pushvalue(L, arg);
     lua_rawget(L, -2);
-    if (layout* t = to_ctype(L, -1)) {
-        lua_pop(L, 2);  // the cache keeps the ctype alive
-        return *t;
+    const ctype_userdata* t = to_ctype(L, -1);
+    if (t != nullptr && !t->collected) {
+        lua_remove(L, -2);
+        return;
     }
+    // Parse it into a new ctype and cache that.
     lua_pop(L, 1);
     std::size_t n = 0;
     const char* name = lua_tolstring(L, arg, &n);
     layout& parsed = new_ctype(L);
+    const cdecl::registry& types = ctypes(L, fname);  // the last allocation
     try {
-        parsed = ctypes(L).type(std::string_view(name, n));
+        parsed = types.type(std::string_view(name, n));
     } catch (const error& e) {
         throw_cdecl(arg, fname, e);
     }
     lua_pushvalue(L, arg);
     lua_pushvalue(L, -2);
     lua_rawset(L, -4);  // cache[name] = ctype
-    layout* t = to_ctype(L, -1);
-    lua_pop(L, 2);
+    lua_remove(L, -2);
+}
+
+/// Phase 1 of taking a type: makes argument arg a ctype on the stack (a type name is
+/// replaced by its parsed, cached ctype, which the stack then keeps alive for the
+/// call). A live ctype, or any value `keep` accepts (a view), stays as it is. May
+/// allocate, so call it before resolving any memory.
+template <class Keep>
+void prepare_type(lua_State* L, int arg, const char* fname, Keep keep) {
+    arg = absolute(L, arg);
+    if (to_live_ctype(L, arg, fname) != nullptr || keep(L, arg)) return;
+    if (lua_type(L, arg) != LUA_TSTRING) throw_type(L, arg, fname, "ctype or type name");
+    push_cached_ctype(L, arg, fname);
+    lua_replace(L, arg);
+}
+
+inline void prepare_type(lua_State* L, int arg, const char* fname) {
+    prepare_type(L, arg, fname, [](lua_State*, int) { return false; });
+}
+
+/// Phase 2: the type of the ctype that prepare_type left at arg. Allocates nothing;
+/// the layout lives as long as the ctype stays on the stack.
+inline const layout& ctype_at(lua_State* L, int arg, const char* fname) {
+    const layout* t = to_live_ctype(L, arg, fname);
+    if (t == nullptr) throw_type(L, arg, fname, "ctype or type name");
     return *t;
 }
 
@@ -138,7 +226,7 @@ inline int module_cdef(lua_State* L) {
     constexpr const char* fname = "cdef";
     std::size_t n = 0;
     const char* text = check_string(L, 1, fname, n);
-    cdecl::registry& types = ctypes(L);
+    cdecl::registry& types = ctypes(L, fname);
     try {
         types.define(std::string_view(text, n));
     } catch (const error& e) {
@@ -149,15 +237,23 @@ inline int module_cdef(lua_State* L) {
     return 0;
 }
 
+/// The live ctype at argument arg of a ctype metamethod.
+inline const layout& self_ctype(lua_State* L, int arg, const char* fname) {
+    const layout* t = to_live_ctype(L, arg, fname);
+    if (t == nullptr) throw_type(L, arg, fname, "ctype");
+    return *t;
+}
+
 inline int ctype_tostring(lua_State* L) {
-    const layout* t = to_ctype(L, 1);
-    lua_pushfstring(L, "ctype<%s>", t == nullptr ? "?" : t->name().c_str());
+    const layout& t = self_ctype(L, 1, "tostring");
+    lua_pushfstring(L, "ctype<%s>", t.name().c_str());
     return 1;
 }
 
+/// ctype == other: false unless both are ctypes (5.3+ calls __eq when either is one).
 inline int ctype_eq(lua_State* L) {
-    const layout* a = to_ctype(L, 1);
-    const layout* b = to_ctype(L, 2);
+    const layout* a = to_live_ctype(L, 1, "__eq");
+    const layout* b = to_live_ctype(L, 2, "__eq");
     lua_pushboolean(L, a != nullptr && b != nullptr && equivalent(*a, *b) && a->name() == b->name());
     return 1;
 }

@@ -13,11 +13,20 @@
 //
 // A view holds its region's memory the way a sub-region does (the memory lives as
 // long as any view of it) and is checked on every access: once the region is
-// freed, resized or its arena reset, using the view raises an error.
+// freed, resized or its arena reset, using the view raises an error. A view reached
+// after its own __gc (resurrected by a finalizer) raises "view used after it was
+// collected".
+//
+// Finalizers can run inside any call that allocates, and may free or resize the
+// region. So each function here first does everything that can allocate (parse a
+// type name, create the new view userdata) and only then looks at the region: it
+// re-checks validity and range, and a new view takes the region's generation before
+// anything can allocate again (a later resize makes it invalid, never too long).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -36,19 +45,24 @@ inline constexpr const char* view_metatable = "memreg.view";
 struct view_userdata {
     region_userdata target;
     layout type;
-    bool anchored = false;  // a host owner is anchored to this view (see userdata.hpp)
+    bool anchored = false;   // a host owner is anchored to this view (see userdata.hpp)
+    bool collected = false;  // __gc ran: type is destroyed, target released
 };
 
 namespace detail {
 
 inline constexpr const char* view_fname = "view";
 
+inline view_userdata* to_view(lua_State* L, int idx);
+
+/// Releases the memory and destroys the type, once; the userdata stays marked dead.
 inline int view_gc(lua_State* L) {
-    if (void* p = lua_touserdata(L, 1)) {
-        auto* v = static_cast<view_userdata*>(p);
-        release_view(v->target);
-        v->~view_userdata();
-    }
+    view_userdata* v = to_view(L, 1);
+    if (v == nullptr) throw_type(L, 1, "__gc", "view");
+    if (v->collected) return 0;
+    v->collected = true;
+    release_view(v->target);
+    std::destroy_at(&v->type);
     return 0;
 }
 
@@ -61,7 +75,7 @@ inline int view_tostring(lua_State* L);
 /// carry the metatable as an upvalue, so checking their first argument is one compare.
 inline void push_view_metatable(lua_State* L) {
     if (luaL_newmetatable(L, view_metatable) == 0) return;
-    lua_pushcfunction(L, view_gc);
+    lua_pushcfunction(L, protect<view_gc>);
     lua_setfield(L, -2, "__gc");
     lua_pushvalue(L, -1);
     lua_pushcclosure(L, protect<view_index>, 1);
@@ -77,15 +91,30 @@ inline void push_view_metatable(lua_State* L) {
     lua_setfield(L, -2, "__metatable");
 }
 
-/// The view at idx, or nullptr.
+/// The view at idx (collected or not), or nullptr.
 inline view_userdata* to_view(lua_State* L, int idx) {
-    void* p = lua_touserdata(L, idx);
-    if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
-        return nullptr;
-    luaL_getmetatable(L, view_metatable);
-    const bool same = lua_rawequal(L, -1, -2) != 0;
-    lua_pop(L, 2);
-    return same ? static_cast<view_userdata*>(p) : nullptr;
+    return static_cast<view_userdata*>(to_typed_userdata(L, idx, view_metatable));
+}
+
+/// The view at idx, nullptr if the value is not a view; throws if it was collected.
+inline view_userdata* to_live_view(lua_State* L, int idx, const char* fname) {
+    view_userdata* v = to_view(L, idx);
+    if (v != nullptr && v->collected) throw_collected(fname, "view");
+    return v;
+}
+
+/// The live view at argument arg (its memory may be invalid).
+inline view_userdata& check_live_view(lua_State* L, int arg, const char* fname) {
+    view_userdata* v = to_live_view(L, arg, fname);
+    if (v == nullptr) throw_type(L, arg, fname, "view");
+    return *v;
+}
+
+/// Throws unless the view at argument 1 is alive and its memory valid. Every
+/// function checks this again after its last allocation.
+inline void check_usable(const view_userdata& v, const char* fname) {
+    if (v.collected) throw_collected(fname, "view");
+    if (!v.target.valid()) throw_argument(1, fname, invalid_problem);
 }
 
 /// The view at argument 1 of a metamethod whose upvalue 1 is the view metatable.
@@ -97,9 +126,9 @@ inline view_userdata& self_view(lua_State* L) {
         lua_pop(L, 1);
     }
     if (!same) throw_type(L, 1, view_fname, "view");
-    auto* v = static_cast<view_userdata*>(p);
-    if (!v->target.valid()) throw_argument(1, view_fname, invalid_problem);
-    return *v;
+    auto& v = *static_cast<view_userdata*>(p);
+    check_usable(v, view_fname);
+    return v;
 }
 
 /// Pushes an empty view (no memory yet, void type) with its metatable (taken from
@@ -224,11 +253,12 @@ inline int view_index(lua_State* L) {
     view_userdata& v = self_view(L);
     const layout_member m = member(L, v.type, 2);
     const layout& t = *m.type;
-    if (t.is_scalar()) {
+    if (t.is_scalar()) {  // pushing a number, boolean or light userdata allocates nothing
         push_field(L, v.target.bytes().data() + m.offset, t.scalar());
         return 1;
     }
     view_userdata& sub = new_view(L, lua_upvalueindex(1));
+    check_usable(v, view_fname);  // finalizers may have run; v keeps t alive
     sub.type = t;
     attach_view(L, sub, 1, v.target, m.offset, t.size(), v.anchored);
     return 1;
@@ -243,8 +273,8 @@ inline int view_newindex(lua_State* L) {
         throw_argument(2, view_fname, "cannot assign to a " + t.name() +
                                           " member as a whole; assign its fields or elements");
     try {
-        write_scalar(v.target.bytes(), m.offset, t.scalar(),
-                     field_value(L, 3, t));
+        const scalar_value value = field_value(L, 3, t);  // converts without allocating
+        write_scalar(v.target.bytes(), m.offset, t.scalar(), value);
     } catch (const argument_error&) {
         throw;
     } catch (const bad_argument& e) {
@@ -254,28 +284,27 @@ inline int view_newindex(lua_State* L) {
 }
 
 inline int view_len(lua_State* L) {
-    view_userdata* v = to_view(L, 1);
-    if (v == nullptr) throw_type(L, 1, "len", "view");
-    if (!v->type.is_array()) throw_argument(1, "len", v->type.name() + " is not an array");
-    push_size(L, v->type.count());
+    const view_userdata& v = check_live_view(L, 1, "len");
+    if (!v.type.is_array()) throw_argument(1, "len", v.type.name() + " is not an array");
+    push_size(L, v.type.count());
     return 1;
 }
 
 inline int view_tostring(lua_State* L) {
-    view_userdata* v = to_view(L, 1);
-    if (v == nullptr) throw_type(L, 1, "tostring", "view");
-    if (!v->target.valid()) {
-        lua_pushfstring(L, "view<%s> (invalid)", v->type.name().c_str());
+    const view_userdata& v = check_live_view(L, 1, "tostring");
+    // lua_pushfstring copies its arguments before it can collect anything.
+    if (!v.target.valid()) {
+        lua_pushfstring(L, "view<%s> (invalid)", v.type.name().c_str());
         return 1;
     }
-    lua_pushfstring(L, "view<%s>: %p", v->type.name().c_str(),
-                    static_cast<void*>(v->target.bytes().data()));
+    lua_pushfstring(L, "view<%s>: %p", v.type.name().c_str(),
+                    static_cast<void*>(v.target.bytes().data()));
     return 1;
 }
 
-/// A type that has a size (not void), from argument arg.
-inline const layout& check_object_type(lua_State* L, int arg, const char* fname) {
-    const layout& t = check_type(L, arg, fname);
+/// Phase 2 of taking a type with a size (not void): the ctype prepare_type left at arg.
+inline const layout& object_type_at(lua_State* L, int arg, const char* fname) {
+    const layout& t = ctype_at(L, arg, fname);
     if (t.kind() == layout_kind::void_) throw_argument(arg, fname, "void has no size");
     return t;
 }
@@ -283,11 +312,15 @@ inline const layout& check_object_type(lua_State* L, int arg, const char* fname)
 /// r:view(type [, off]) -> a view of one `type` at off (0 by default)
 inline int region_view(lua_State* L) {
     constexpr const char* fname = "view";
-    region_userdata& r = check_userdata(L, 1, fname);
-    const layout& t = check_object_type(L, 2, fname);
+    check_userdata(L, 1, fname);
+    prepare_type(L, 2, fname);
+    object_type_at(L, 2, fname);
     const std::size_t offset = opt_offset(L, 3, fname, 0);
-    check_range(fname, offset, t.size(), r.size);
     view_userdata& v = new_view(L);
+    // The allocations are done: check the region as it is now.
+    const region_userdata& r = check_userdata(L, 1, fname);
+    const layout& t = object_type_at(L, 2, fname);
+    check_range(fname, offset, t.size(), r.size);
     v.type = t;
     attach_view(L, v, 1, r, offset, t.size());
     return 1;
@@ -296,12 +329,15 @@ inline int region_view(lua_State* L) {
 /// r:array(type, n [, off]) -> a view of n `type`s at off, indexed 0 … n-1
 inline int region_array(lua_State* L) {
     constexpr const char* fname = "array";
-    region_userdata& r = check_userdata(L, 1, fname);
-    const layout& t = check_object_type(L, 2, fname);
+    check_userdata(L, 1, fname);
+    prepare_type(L, 2, fname);
+    object_type_at(L, 2, fname);
     const std::size_t n = check_offset(L, 3, fname, "count");
     const std::size_t offset = opt_offset(L, 4, fname, 0);
     view_userdata& v = new_view(L);
-    v.type = layout::array_of(t, n);
+    // The allocations are done: check the region as it is now.
+    const region_userdata& r = check_userdata(L, 1, fname);
+    v.type = layout::array_of(object_type_at(L, 2, fname), n);
     check_range(fname, offset, v.type.size(), r.size);
     attach_view(L, v, 1, r, offset, v.type.size());
     return 1;
