@@ -219,4 +219,242 @@ t.test("LuaJIT: FFI sees the same layout and the same bytes", function()
     t.eq(r:read_u8(0), 0x34)
 end)
 
+-- ---- Finalized means dead, and finalizers inside calls (issue 9) ----
+
+-- Runs f when an object made now is collected (5.1 and LuaJIT finalize only userdata).
+local function on_collect(f)
+    if newproxy then
+        local p = newproxy(true)
+        getmetatable(p).__gc = f
+    else
+        setmetatable({}, {__gc = f})
+    end
+end
+
+-- Objects made by make() (a table of them), collected while a finalizer made after
+-- them resurrects them: returns them after their own __gc has run.
+local function resurrected(make)
+    local saved
+    do
+        local objects = make()
+        on_collect(function() saved = objects end)
+    end
+    for _ = 1, 4 do collectgarbage() end
+    assert(saved, "the finalizer did not run")
+    return saved
+end
+
+t.test("views, arrays and ctypes used after their __gc raise an error", function()
+    local o = resurrected(function()
+        local r = memreg.new(memreg.sizeof("packet") * 2)
+        local p = r:view("packet")
+        return {p = p, inner = p.samples, arr = r:array("packet", 2), ct = memreg.typeof("packet")}
+    end)
+    for _, name in ipairs({"p", "inner", "arr"}) do
+        local v = o[name]
+        t.raises("len: view used after it was collected", function() return #v end)
+        t.raises("tostring: view used after it was collected", tostring, v)
+        t.raises("view: view used after it was collected", function() return v[0] end)
+        t.raises("view: view used after it was collected", function() v[0] = 1 end)
+        t.raises("view: view used after it was collected", function() return v.hdr end)
+        t.raises("sizeof: view used after it was collected", memreg.sizeof, v)
+        t.raises("alignof: view used after it was collected", memreg.alignof, v)
+        t.raises("typeof: view used after it was collected", memreg.typeof, v)
+        t.raises("offsetof: view used after it was collected", memreg.offsetof, v, "hdr")
+    end
+    local ct = o.ct
+    t.raises("tostring: ctype used after it was collected", tostring, ct)
+    t.raises("sizeof: ctype used after it was collected", memreg.sizeof, ct)
+    t.raises("alignof: ctype used after it was collected", memreg.alignof, ct)
+    t.raises("typeof: ctype used after it was collected", memreg.typeof, ct)
+    t.raises("offsetof: ctype used after it was collected", memreg.offsetof, ct, "hdr")
+    t.raises("view: ctype used after it was collected", memreg.new(64).view, memreg.new(64), ct)
+    t.raises("array: ctype used after it was collected", memreg.new(64).array, memreg.new(64), ct, 1)
+    t.raises("__eq: ctype used after it was collected", function() return ct == memreg.typeof("packet") end)
+    -- the type names still work: the cache does not hand out a dead ctype
+    t.eq(memreg.sizeof("packet"), 56)
+end)
+
+t.test("a view whose region was collected first is invalid, not dangling", function()
+    local o = resurrected(function()
+        local r = memreg.new(16)
+        return {r = r, v = r:array("uint8_t", 16)}
+    end)
+    t.eq(o.r:valid(), false)
+    t.raises("view used after it was collected", function() return o.v[0] end)
+end)
+
+t.test("the raw __gc checks its argument and runs once", function()
+    local r = memreg.new(memreg.sizeof("packet"))
+    local p = r:view("packet")
+    local ct = memreg.typeof("packet")
+    local view_gc = debug.getmetatable(p).__gc
+    local ctype_gc = debug.getmetatable(ct).__gc
+    t.raises("bad argument #1 to '__gc' (view expected, got", view_gc, r)
+    t.raises("bad argument #1 to '__gc' (view expected, got", view_gc, ct)
+    t.raises("bad argument #1 to '__gc' (ctype expected, got", ctype_gc, p)
+    t.raises("bad argument #1 to '__gc' (ctype expected, got", ctype_gc, "packet")
+    r:write_u32(4, 7)
+    t.eq(p.hdr.len, 7)  -- the wrong-argument calls harmed nothing
+    view_gc(p)
+    view_gc(p)  -- a second call does nothing
+    ctype_gc(ct)
+    ctype_gc(ct)
+    t.raises("view: view used after it was collected", function() return p.hdr end)
+    t.raises("tostring: ctype used after it was collected", tostring, ct)
+    t.eq(r:read_u32(4), 7)  -- the region lives on
+    local cdecl = debug.getregistry()["memreg.cdecl"]
+    t.raises("bad argument #1 to '__gc' (cdecl registry expected, got", debug.getmetatable(cdecl).__gc, r)
+    collectgarbage(); collectgarbage()  -- the collector's __gc then does nothing either
+end)
+
+-- The most aggressive collector each version has: a full cycle, finalizers included,
+-- every few allocations, so finalizers run inside binding calls.
+local function aggressive_gc()
+    if t.version == "5.4" then
+        collectgarbage("incremental", 1, 1000, 1)
+    else
+        if t.version == "5.2" then collectgarbage("incremental") end
+        collectgarbage("setpause", 0)
+        collectgarbage("setstepmul", 1000000)
+    end
+end
+local function normal_gc()
+    if t.version == "5.4" then
+        collectgarbage("incremental", 200, 100, 13)
+    else
+        collectgarbage("setpause", 200)
+        collectgarbage("setstepmul", 200)
+    end
+    collectgarbage()
+end
+
+-- A finalizer that survives every collection and runs `hostile` (once) when set.
+local hostile
+local function perpetual()
+    on_collect(function()
+        if hostile then local h = hostile; hostile = nil; h() end
+        perpetual()
+    end)
+end
+perpetual()
+
+-- Runs call(r) `rounds` times, each with a hostile action act(r) armed, on a fresh
+-- 4096-byte region with the collector at its most aggressive; check(ok, result, r)
+-- judges each outcome. Adds to `hits` how often the action ran inside the call.
+local hits = 0
+local function under_finalizers(rounds, act, call, check)
+    aggressive_gc()
+    local ok_all, err = pcall(function()
+        for k = 1, rounds do
+            local pad = ("x"):rep(k % 97)  -- shifts where the collections fall
+            local r = memreg.new(4096)
+            hostile = function() hits = hits + 1; act(r) end
+            local ok, result = pcall(call, r)
+            hostile = nil
+            check(ok, result, r)
+            pad = nil
+        end
+    end)
+    normal_gc()
+    assert(ok_all, err)
+end
+
+-- A test where no finalizer ever ran inside a call could not fail.
+local function gc_test(name, body)
+    t.test(name, function()
+        hits = 0
+        body()
+        if os.getenv("MEMREG_GC_HITS") then print(name, hits) end
+        assert(hits > 0, "no finalizer ran inside the calls")
+    end)
+end
+
+memreg.cdef[[ typedef struct { uint8_t bytes[4096]; } page; ]]
+local function shrink(r) r:resize(16) end
+local function grow(r) r:resize(65536) end
+local function free(r) r:free() end
+local function redefine() memreg.cdef("typedef struct { int x; } gc_" .. tostring(math.random(1e9)) .. ";") end
+local actions = {shrink = shrink, grow = grow, free = free, cdef = redefine}
+
+-- A view made by a call either fails or covers only live memory: writing its last
+-- byte is an error once the region has changed.
+local function view_ok(ok, v, r)
+    if not ok then return end
+    local wrote = pcall(function() v.bytes[4095] = 1 end)
+    if wrote then assert(r:valid() and #r >= 4096, "a view spans past its region") end
+end
+
+gc_test("r:view and r:array re-check the region after allocating the view", function()
+    for name, act in pairs(actions) do
+        under_finalizers(300, act, function(r) return r:view("page") end, view_ok)
+        under_finalizers(300, act, function(r) return r:view(memreg.typeof("page"), 0) end, view_ok)
+        under_finalizers(300, act, function(r) return r:array("page", 1)[0] end, view_ok)
+        under_finalizers(300, act, function(r) return r:array("uint8_t", 4096) end, function(ok, a, r)
+            if ok and pcall(function() a[4095] = 1 end) then
+                assert(r:valid() and #r >= 4096, name .. ": an array spans past its region")
+            end
+        end)
+    end
+end)
+
+gc_test("nested views and element views re-check their parent after allocating", function()
+    memreg.cdef[[ typedef struct { uint8_t head; page body; } wrapped; ]]
+    for name, act in pairs(actions) do
+        under_finalizers(300, act, function(r)
+            local outer = r:array("page", 1)
+            return outer[0]
+        end, view_ok)
+        under_finalizers(300, act, function(r)
+            local w = memreg.new(8):view("uint8_t[8]")  -- an unrelated view allocates too
+            local v = r:view("page")
+            return {w = w, bytes = v.bytes}
+        end, function(ok, o, r)
+            if ok and pcall(function() o.bytes[4095] = 1 end) then
+                assert(r:valid() and #r >= 4096, name .. ": a nested view spans past its region")
+            end
+        end)
+    end
+end)
+
+gc_test("field reads and writes under finalizers touch only live memory", function()
+    for name, act in pairs(actions) do
+        under_finalizers(300, act, function(r)
+            local v = r:view("page")
+            v.bytes[4095] = 7
+            return v.bytes[4095]
+        end, function(ok, value, r)
+            if ok then assert(value == 7 and r:valid() and #r >= 4096, name) end
+        end)
+    end
+end)
+
+gc_test("sizeof, typeof, offsetof and alignof keep their type alive through the call", function()
+    under_finalizers(300, redefine, function()
+        return {memreg.sizeof("packet"), memreg.offsetof("packet", "colors[1].blue"),
+                memreg.alignof("packet"), memreg.sizeof(memreg.typeof("packet"))}
+    end, function(ok, got)
+        assert(ok, got)
+        t.eq(got[1], 56); t.eq(got[2], 30); t.eq(got[3], 8); t.eq(got[4], 56)
+    end)
+    -- the finalizer calls back into the same function
+    under_finalizers(300, function() memreg.typeof("struct header") end, function()
+        return tostring(memreg.typeof("packet"))
+    end, function(ok, s) assert(ok, s); t.eq(s, "ctype<struct packet>") end)
+end)
+
+-- Last: it leaves this state without a registry.
+t.test("a registry finalized by hand refuses cdef and type names from then on", function()
+    local cdecl = debug.getregistry()["memreg.cdecl"]
+    local registry_gc = debug.getmetatable(cdecl).__gc
+    local T = memreg.typeof("packet")  -- a ctype keeps its type without the registry
+    registry_gc(cdecl)
+    registry_gc(cdecl)  -- once only; lua_close's call does nothing either
+    t.raises("cdef: the C declaration registry was collected (the Lua state is closing)",
+             memreg.cdef, "typedef int x;")
+    t.raises("the C declaration registry was collected", memreg.sizeof, "packet[3]")
+    t.eq(memreg.sizeof(T), 56)
+    t.eq(memreg.sizeof("packet"), 56)  -- cached before
+end)
+
 t.done()

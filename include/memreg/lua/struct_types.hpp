@@ -43,6 +43,8 @@ inline constexpr const char* ctypes_key = "memreg.cdecl";
 inline constexpr const char* ctype_cache_key = "memreg.ctype_cache";
 /// Registry name of the metatable of the userdata that holds the cdecl registry.
 inline constexpr const char* ctypes_metatable = "memreg.cdecl_registry";
+inline constexpr const char* ctype_what = "ctype";
+inline constexpr const char* ctypes_what = "cdecl registry";
 
 /// A C++ object in a userdata whose __gc destroys it exactly once and leaves
 /// `collected` set, so a finalized userdata that Lua code reaches again is
@@ -74,12 +76,13 @@ inline void* to_typed_userdata(lua_State* L, int idx, const char* metatable) {
     return same ? p : nullptr;
 }
 
-/// __gc of a collectable<T> userdata whose metatable is `Metatable`. Called by hand
-/// (debug.getmetatable(x).__gc(y)), it checks its argument and runs at most once.
-template <class T, const char* const& Metatable>
+/// __gc of a collectable<T> userdata whose metatable is `Metatable` (`What` names it
+/// in messages). Called by hand (debug.getmetatable(x).__gc(y)), it checks its
+/// argument and runs at most once.
+template <class T, const char* const& Metatable, const char* const& What>
 int collect_userdata(lua_State* L) {
     void* p = to_typed_userdata(L, 1, Metatable);
-    if (p == nullptr) throw_type(L, 1, "__gc", Metatable);
+    if (p == nullptr) throw_type(L, 1, "__gc", What);
     auto* u = static_cast<collectable<T>*>(p);
     if (u->collected) return 0;
     u->collected = true;
@@ -102,7 +105,7 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
         void* p = lua_newuserdata(L, sizeof(ctypes_userdata));
         new (p) ctypes_userdata{};
         if (luaL_newmetatable(L, ctypes_metatable) != 0) {
-            lua_pushcfunction(L, (protect<collect_userdata<cdecl::registry, ctypes_metatable>>));
+            lua_pushcfunction(L, (protect<collect_userdata<cdecl::registry, ctypes_metatable, ctypes_what>>));
             lua_setfield(L, -2, "__gc");
             lua_pushstring(L, ctypes_metatable);
             lua_setfield(L, -2, "__metatable");
@@ -114,8 +117,9 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
             lua_pop(L, 1);
             lua_pushvalue(L, -1);
             lua_setfield(L, LUA_REGISTRYINDEX, ctypes_key);
+        } else {
+            lua_remove(L, -2);
         }
-        lua_remove(L, -2);
     }
     auto* types = static_cast<ctypes_userdata*>(to_typed_userdata(L, -1, ctypes_metatable));
     lua_pop(L, 1);
@@ -135,7 +139,7 @@ inline layout& new_ctype(lua_State* L) {
     void* p = lua_newuserdata(L, sizeof(ctype_userdata));
     auto* t = new (p) ctype_userdata{};
     if (luaL_newmetatable(L, ctype_metatable) != 0) {
-        lua_pushcfunction(L, (protect<collect_userdata<layout, ctype_metatable>>));
+        lua_pushcfunction(L, (protect<collect_userdata<layout, ctype_metatable, ctype_what>>));
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, protect<ctype_tostring>);
         lua_setfield(L, -2, "__tostring");
