@@ -252,25 +252,25 @@ t.test("views, arrays and ctypes used after their __gc raise an error", function
     end)
     for _, name in ipairs({"p", "inner", "arr"}) do
         local v = o[name]
-        t.raises("len: view used after it was collected", function() return #v end)
-        t.raises("tostring: view used after it was collected", tostring, v)
-        t.raises("view: view used after it was collected", function() return v[0] end)
-        t.raises("view: view used after it was collected", function() v[0] = 1 end)
-        t.raises("view: view used after it was collected", function() return v.hdr end)
-        t.raises("sizeof: view used after it was collected", memreg.sizeof, v)
-        t.raises("alignof: view used after it was collected", memreg.alignof, v)
-        t.raises("typeof: view used after it was collected", memreg.typeof, v)
-        t.raises("offsetof: view used after it was collected", memreg.offsetof, v, "hdr")
+        t.raises("len(): view used after it was collected", function() return #v end)
+        t.raises("tostring(): view used after it was collected", tostring, v)
+        t.raises("view(): view used after it was collected", function() return v[0] end)
+        t.raises("view(): view used after it was collected", function() v[0] = 1 end)
+        t.raises("view(): view used after it was collected", function() return v.hdr end)
+        t.raises("sizeof(): view used after it was collected", memreg.sizeof, v)
+        t.raises("alignof(): view used after it was collected", memreg.alignof, v)
+        t.raises("typeof(): view used after it was collected", memreg.typeof, v)
+        t.raises("offsetof(): view used after it was collected", memreg.offsetof, v, "hdr")
     end
     local ct = o.ct
-    t.raises("tostring: ctype used after it was collected", tostring, ct)
-    t.raises("sizeof: ctype used after it was collected", memreg.sizeof, ct)
-    t.raises("alignof: ctype used after it was collected", memreg.alignof, ct)
-    t.raises("typeof: ctype used after it was collected", memreg.typeof, ct)
-    t.raises("offsetof: ctype used after it was collected", memreg.offsetof, ct, "hdr")
-    t.raises("view: ctype used after it was collected", memreg.new(64).view, memreg.new(64), ct)
-    t.raises("array: ctype used after it was collected", memreg.new(64).array, memreg.new(64), ct, 1)
-    t.raises("__eq: ctype used after it was collected", function() return ct == memreg.typeof("packet") end)
+    t.raises("tostring(): ctype used after it was collected", tostring, ct)
+    t.raises("sizeof(): ctype used after it was collected", memreg.sizeof, ct)
+    t.raises("alignof(): ctype used after it was collected", memreg.alignof, ct)
+    t.raises("typeof(): ctype used after it was collected", memreg.typeof, ct)
+    t.raises("offsetof(): ctype used after it was collected", memreg.offsetof, ct, "hdr")
+    t.raises("view(): ctype used after it was collected", memreg.new(64).view, memreg.new(64), ct)
+    t.raises("array(): ctype used after it was collected", memreg.new(64).array, memreg.new(64), ct, 1)
+    t.raises("__eq(): ctype used after it was collected", function() return ct == memreg.typeof("packet") end)
     -- the type names still work: the cache does not hand out a dead ctype
     t.eq(memreg.sizeof("packet"), 56)
 end)
@@ -300,8 +300,8 @@ t.test("the raw __gc checks its argument and runs once", function()
     view_gc(p)  -- a second call does nothing
     ctype_gc(ct)
     ctype_gc(ct)
-    t.raises("view: view used after it was collected", function() return p.hdr end)
-    t.raises("tostring: ctype used after it was collected", tostring, ct)
+    t.raises("view(): view used after it was collected", function() return p.hdr end)
+    t.raises("tostring(): ctype used after it was collected", tostring, ct)
     t.eq(r:read_u32(4), 7)  -- the region lives on
     local cdecl = debug.getregistry()["memreg.cdecl"]
     t.raises("bad argument #1 to '__gc' (cdecl registry expected, got", debug.getmetatable(cdecl).__gc, r)
@@ -450,7 +450,7 @@ t.test("a registry finalized by hand refuses cdef and type names from then on", 
     local T = memreg.typeof("packet")  -- a ctype keeps its type without the registry
     registry_gc(cdecl)
     registry_gc(cdecl)  -- once only; lua_close's call does nothing either
-    t.raises("cdef: the C declaration registry was collected (the Lua state is closing)",
+    t.raises("cdef(): the C declaration registry was collected (the Lua state is closing)",
              memreg.cdef, "typedef int x;")
     t.raises("the C declaration registry was collected", memreg.sizeof, "packet[3]")
     t.eq(memreg.sizeof(T), 56)

@@ -31,13 +31,13 @@ inline const layout& type_or_view_at(lua_State* L, int arg, const char* fname) {
 
 inline int module_sizeof(lua_State* L) {
     prepare_type_or_view(L, 1, "sizeof");
-    push_size(L, type_or_view_at(L, 1, "sizeof").size());
+    push_size(L, type_or_view_at(L, 1, "sizeof").size(), "sizeof");
     return 1;
 }
 
 inline int module_alignof(lua_State* L) {
     prepare_type_or_view(L, 1, "alignof");
-    push_size(L, type_or_view_at(L, 1, "alignof").alignment());
+    push_size(L, type_or_view_at(L, 1, "alignof").alignment(), "alignof");
     return 1;
 }
 
@@ -62,7 +62,7 @@ inline int module_offsetof(lua_State* L) {
     } catch (const error& e) {
         throw_argument(2, fname, e.what());
     }
-    push_size(L, offset);
+    push_size(L, offset, fname);
     return 1;
 }
 

@@ -21,13 +21,13 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
 
 #include "../cdecl.hpp"
 #include "../layout.hpp"
+#include "collectable.hpp"
 #include "protect.hpp"
 #include "userdata.hpp"
 
@@ -46,24 +46,10 @@ inline constexpr const char* ctypes_metatable = "memreg.cdecl_registry";
 inline constexpr const char* ctype_what = "ctype";
 inline constexpr const char* ctypes_what = "cdecl registry";
 
-/// A C++ object in a userdata whose __gc destroys it exactly once and leaves
-/// `collected` set, so a finalized userdata that Lua code reaches again is
-/// recognised as dead instead of being used.
-template <class T>
-struct collectable {
-    T object;
-    bool collected = false;
-};
-
 /// A ctype: a parsed C type.
 using ctype_userdata = collectable<layout>;
 /// The state's C declarations (memreg.cdef's names).
 using ctypes_userdata = collectable<cdecl::registry>;
-
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_collected(const char* fname,
-                                                                   const char* what) {
-    throw bad_argument(std::string(fname) + ": " + what + " used after it was collected");
-}
 
 /// The userdata at idx if its metatable is the registry's `metatable`, else nullptr.
 inline void* to_typed_userdata(lua_State* L, int idx, const char* metatable) {
@@ -83,10 +69,7 @@ template <class T, const char* const& Metatable, const char* const& What>
 int collect_userdata(lua_State* L) {
     void* p = to_typed_userdata(L, 1, Metatable);
     if (p == nullptr) throw_type(L, 1, "__gc", What);
-    auto* u = static_cast<collectable<T>*>(p);
-    if (u->collected) return 0;
-    u->collected = true;
-    std::destroy_at(&u->object);
+    static_cast<collectable<T>*>(p)->destroy();
     return 0;
 }
 
@@ -102,8 +85,7 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
     lua_getfield(L, LUA_REGISTRYINDEX, ctypes_key);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
-        void* p = lua_newuserdata(L, sizeof(ctypes_userdata));
-        new (p) ctypes_userdata{};
+        new (lua_newuserdata(L, sizeof(ctypes_userdata))) ctypes_userdata();
         if (luaL_newmetatable(L, ctypes_metatable) != 0) {
             lua_pushcfunction(L, (protect<collect_userdata<cdecl::registry, ctypes_metatable, ctypes_what>>));
             lua_setfield(L, -2, "__gc");
@@ -123,11 +105,10 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
     }
     auto* types = static_cast<ctypes_userdata*>(to_typed_userdata(L, -1, ctypes_metatable));
     lua_pop(L, 1);
-    if (types == nullptr) throw bad_argument(std::string(fname) + ": the C declaration registry was replaced by something else");
-    if (types->collected)
-        throw bad_argument(std::string(fname) +
-                           ": the C declaration registry was collected (the Lua state is closing)");
-    return types->object;
+    if (types == nullptr || !types->alive())
+        throw bad_argument(memreg::detail::message(fname).because(
+            "the C declaration registry was collected (the Lua state is closing)"));
+    return types->get(fname, ctypes_what);
 }
 
 inline int ctype_tostring(lua_State* L);
@@ -136,8 +117,7 @@ inline int ctype_eq(lua_State* L);
 /// Pushes a new ctype (void until assigned) and returns it. Lua may raise "not
 /// enough memory" here, so no C++ object with a destructor may be live.
 inline layout& new_ctype(lua_State* L) {
-    void* p = lua_newuserdata(L, sizeof(ctype_userdata));
-    auto* t = new (p) ctype_userdata{};
+    auto* t = new (lua_newuserdata(L, sizeof(ctype_userdata))) ctype_userdata();
     if (luaL_newmetatable(L, ctype_metatable) != 0) {
         lua_pushcfunction(L, (protect<collect_userdata<layout, ctype_metatable, ctype_what>>));
         lua_setfield(L, -2, "__gc");
@@ -149,7 +129,7 @@ inline layout& new_ctype(lua_State* L) {
         lua_setfield(L, -2, "__metatable");
     }
     lua_setmetatable(L, -2);
-    return t->object;
+    return t->get("typeof", ctype_what);
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_cdecl(int arg, const char* fname,
@@ -159,10 +139,8 @@ inline layout& new_ctype(lua_State* L) {
 
 /// The live ctype at idx, nullptr if the value is not a ctype; throws if it was collected.
 inline const layout* to_live_ctype(lua_State* L, int idx, const char* fname) {
-    const ctype_userdata* t = to_ctype(L, idx);
-    if (t == nullptr) return nullptr;
-    if (t->collected) throw_collected(fname, "ctype");
-    return &t->object;
+    ctype_userdata* t = to_ctype(L, idx);
+    return t == nullptr ? nullptr : &t->get(fname, ctype_what);
 }
 
 /// The ctype the cache holds for the type name at arg, pushed; nil (pushed) if none.
@@ -178,7 +156,7 @@ inline void push_cached_ctype(lua_State* L, int arg, const char* fname) {
     lua_pushvalue(L, arg);
     lua_rawget(L, -2);
     const ctype_userdata* t = to_ctype(L, -1);
-    if (t != nullptr && !t->collected) {
+    if (t != nullptr && t->alive()) {
         lua_remove(L, -2);
         return;
     }

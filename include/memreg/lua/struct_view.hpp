@@ -32,6 +32,7 @@
 #include <string_view>
 
 #include "../layout.hpp"
+#include "resolve.hpp"
 #include "scalars.hpp"
 #include "struct_types.hpp"
 #include "userdata.hpp"
@@ -286,7 +287,7 @@ inline int view_newindex(lua_State* L) {
 inline int view_len(lua_State* L) {
     const view_userdata& v = check_live_view(L, 1, "len");
     if (!v.type.is_array()) throw_argument(1, "len", v.type.name() + " is not an array");
-    push_size(L, v.type.count());
+    push_size(L, v.type.count(), "len");
     return 1;
 }
 
@@ -312,34 +313,32 @@ inline const layout& object_type_at(lua_State* L, int arg, const char* fname) {
 /// r:view(type [, off]) -> a view of one `type` at off (0 by default)
 inline int region_view(lua_State* L) {
     constexpr const char* fname = "view";
-    check_userdata(L, 1, fname);
+    const region_arg r(L, 1, fname);
     prepare_type(L, 2, fname);
     object_type_at(L, 2, fname);
     const std::size_t offset = opt_offset(L, 3, fname, 0);
     view_userdata& v = new_view(L);
-    // The allocations are done: check the region as it is now.
-    const region_userdata& r = check_userdata(L, 1, fname);
+    // The allocations are done: check the region and the range as they are now.
     const layout& t = object_type_at(L, 2, fname);
-    check_range(fname, offset, t.size(), r.size);
+    (void)r.span(offset, t.size());
     v.type = t;
-    attach_view(L, v, 1, r, offset, t.size());
+    attach_view(L, v, 1, r.userdata(), offset, t.size());
     return 1;
 }
 
 /// r:array(type, n [, off]) -> a view of n `type`s at off, indexed 0 … n-1
 inline int region_array(lua_State* L) {
     constexpr const char* fname = "array";
-    check_userdata(L, 1, fname);
+    const region_arg r(L, 1, fname);
     prepare_type(L, 2, fname);
     object_type_at(L, 2, fname);
     const std::size_t n = check_offset(L, 3, fname, "count");
     const std::size_t offset = opt_offset(L, 4, fname, 0);
     view_userdata& v = new_view(L);
-    // The allocations are done: check the region as it is now.
-    const region_userdata& r = check_userdata(L, 1, fname);
+    // The allocations are done: check the region and the range as they are now.
     v.type = layout::array_of(object_type_at(L, 2, fname), n);
-    check_range(fname, offset, v.type.size(), r.size);
-    attach_view(L, v, 1, r, offset, v.type.size());
+    (void)r.span(offset, v.type.size());
+    attach_view(L, v, 1, r.userdata(), offset, v.type.size());
     return 1;
 }
 
