@@ -104,4 +104,45 @@ t.test("allocator misuse raises naming the function", function()
     t.raises("bad argument #1 to 'arena:reset' (arena expected, got heap)", a.reset, h)
 end)
 
+-- An object whose __gc runs f (5.1 and LuaJIT: only userdata have __gc).
+local function on_gc(f)
+    if newproxy then
+        local p = newproxy(true)
+        getmetatable(p).__gc = f
+        return p
+    end
+    return setmetatable({}, {__gc = f})
+end
+
+t.test("a heap or arena reached after its __gc raises 'used after it was collected'", function()
+    -- A finalizer that runs first (made after the objects) keeps them reachable.
+    local saved = {}
+    local function keeper(h, a) on_gc(function() saved.heap, saved.arena = h, a end) end
+    keeper(memreg.heap(), memreg.arena())
+    collectgarbage(); collectgarbage()
+    local h, a = saved.heap, saved.arena
+    assert(h and a, "the finalizer kept them")
+    t.raises("bad argument #1 to 'heap:alloc' (heap used after it was collected)", h.alloc, h, 8)
+    t.raises("bad argument #1 to 'heap:stats' (heap used after it was collected)", h.stats, h)
+    t.raises("bad argument #1 to 'heap:validate' (heap used after it was collected)", h.validate, h)
+    t.raises("bad argument #1 to 'arena:alloc' (arena used after it was collected)", a.alloc, a, 8)
+    t.raises("bad argument #1 to 'arena:reset' (arena used after it was collected)", a.reset, a)
+end)
+
+t.test("__gc called by hand: only on its own type, once", function()
+    if not debug or not debug.getmetatable then return end
+    local h, a = memreg.heap(), memreg.arena()
+    local hgc, agc = debug.getmetatable(h).__gc, debug.getmetatable(a).__gc
+    t.raises("bad argument #1 to '__gc' (heap expected, got region)", hgc, memreg.new(16))
+    t.raises("bad argument #1 to '__gc' (heap expected, got arena)", hgc, a)
+    t.raises("bad argument #1 to '__gc' (arena expected, got string)", agc, "x")
+    local r = h:alloc(32)  -- keeps the heap's memory alive after its object is gone
+    hgc(h); hgc(h)
+    t.raises("bad argument #1 to 'heap:alloc' (heap used after it was collected)", h.alloc, h, 8)
+    r:fill(9)
+    t.eq(r:read_u8(31), 9)
+    agc(a)
+    t.raises("bad argument #1 to 'arena:alloc' (arena used after it was collected)", a.alloc, a, 8)
+end)
+
 t.done()

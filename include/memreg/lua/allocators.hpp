@@ -12,11 +12,15 @@
 //
 // Regions keep their allocator alive: the heap or arena is a counted box that the
 // Lua object and every block from it hold, so collecting the heap object while
-// regions from it live is safe (and so is any order of finalizers).
+// regions from it live is safe (and so is any order of finalizers). A heap or arena
+// object reached after its __gc ran (from another finalizer) raises "heap used
+// after it was collected"; every method looks its box up again after the last
+// call that can allocate, since a finalizer run there can collect it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -89,18 +93,25 @@ template <> struct box_names<memreg::arena<>> {
     static constexpr const char* alloc = "arena:alloc";
 };
 
-/// The box behind the heap or arena object at argument arg.
+/// The box behind the heap or arena object at argument arg; raises for another
+/// type and for an object whose __gc already ran.
 template <class A>
 allocator_box<A>& check_box(lua_State* L, int arg, const char* fname) {
     auto** p = static_cast<allocator_box<A>**>(test_udata(L, arg, box_names<A>::metatable));
-    if (p == nullptr || *p == nullptr) throw_type(L, arg, fname, box_names<A>::kind);
+    if (p == nullptr) throw_type(L, arg, fname, box_names<A>::kind);
+    if (*p == nullptr)
+        throw_argument(arg, fname, std::string(box_names<A>::kind) + " used after it was collected");
     return **p;
 }
 
+/// __gc: lets go of the box (once: a second call, or one on an object reached
+/// again after it, does nothing). Refuses anything but a heap or arena object,
+/// which only a direct call through debug.getmetatable can pass.
 template <class A>
 int box_gc(lua_State* L) {
-    auto** p = static_cast<allocator_box<A>**>(lua_touserdata(L, 1));
-    if (p != nullptr && *p != nullptr) unref(std::exchange(*p, nullptr));
+    auto** p = static_cast<allocator_box<A>**>(test_udata(L, 1, box_names<A>::metatable));
+    if (p == nullptr) throw_type(L, 1, "__gc", box_names<A>::kind);
+    if (*p != nullptr) unref(std::exchange(*p, nullptr));
     return 0;
 }
 
@@ -118,9 +129,12 @@ void push_box(lua_State* L, Make make) {
 template <class A>
 int box_alloc(lua_State* L) {
     constexpr const char* fname = box_names<A>::alloc;
-    allocator_box<A>& box = check_box<A>(L, 1, fname);
+    check_box<A>(L, 1, fname);
     const std::size_t n = check_size(L, 2, fname);
     region_userdata& ud = push_empty_userdata(L);
+    // Creating the userdata can run a finalizer that collects or resets this
+    // allocator: look it up only now.
+    allocator_box<A>& box = check_box<A>(L, 1, fname);
     const region bytes = n == 0 ? region() : box.allocator.try_allocate(n, default_alignment);
     if (n != 0 && bytes.empty()) {
         lua_pushnil(L);
@@ -215,7 +229,7 @@ inline int arena_reset(lua_State* L) {
 template <class A>
 void register_box(lua_State* L, const luaL_Reg* methods) {
     luaL_newmetatable(L, box_names<A>::metatable);
-    lua_pushcfunction(L, box_gc<A>);
+    lua_pushcfunction(L, protect<box_gc<A>>);
     lua_setfield(L, -2, "__gc");
     lua_newtable(L);
     lua_pushcfunction(L, protect<box_alloc<A>>);
