@@ -73,5 +73,39 @@ t.test("file errors name the operation, the path and the reason", function()
              memreg.create, path .. ".new", -1)
 end)
 
+t.test("a path with a NUL byte is refused, not cut short", function()
+    local f = assert(io.open(path, "wb")); f:write("exists"); f:close()
+    t.raises("bad argument #1 to 'map' (path contains a NUL byte at " .. #path,
+             memreg.map, path .. "\0.txt")
+    t.raises("bad argument #1 to 'create' (path contains a NUL byte at 0", memreg.create, "\0", 4)
+    t.eq(memreg.map(path):tostring(), "exists")
+end)
+
+t.test("a file truncated under its mapping makes the region invalid, not SIGBUS", function()
+    local invalid = "region is invalid"
+    for _, mode in ipairs{"r", "w", "c"} do
+        local f = assert(io.open(path, "wb")); f:write(("x"):rep(10000)); f:close()
+        local r = memreg.map(path, mode)
+        local s = r:sub(8192, 16)
+        t.eq(r:read_u8(9999), 120)
+        assert(io.open(path, "wb")):close()  -- the same program empties the file
+        t.eq(r:valid(), false, mode)
+        t.eq(s:valid(), false, mode)
+        t.raises(invalid, r.read_u8, r, 9999)
+        t.raises(invalid, s.tostring, s)
+        t.raises(invalid, r.unpack, r, 0, "b")
+        t.raises(invalid, r.flush, r)
+        -- It stays invalid even when the file grows back.
+        f = assert(io.open(path, "wb")); f:write(("y"):rep(10000)); f:close()
+        t.eq(r:valid(), false, mode)
+        r:free()
+    end
+    -- A file that only grows keeps its mapping valid.
+    local r = memreg.map(path)
+    local f = assert(io.open(path, "ab")); f:write("more"); f:close()
+    t.eq(r:valid(), true)
+    t.eq(r:read_u8(0), ("y"):byte())
+end)
+
 os.remove(path)
 t.done()

@@ -11,8 +11,22 @@
 //                               (a no-op for memory that is not a file).
 // The file stays mapped while the region or any sub-region of it lives; r:free()
 // unmaps it at once. A mapped file cannot be resized from Lua.
+//
+// Truncation: touching a mapped page past the end of its file raises SIGBUS. Every
+// binding call checks the file's size (one fstat) when it checks the region, so a
+// file that became shorter than its mapping (io.open(path, "wb") in the same
+// program, before or during a call) makes the region invalid, sticky, instead of
+// killing the process. Not covered: another process or thread truncating the file
+// while a call is reading it, and raw pointers a host or LuaJIT's FFI took.
+// Paths with an embedded NUL are refused (the system would see only the part
+// before it).
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -21,9 +35,40 @@
 
 namespace memreg::lua::detail {
 
+/// A descriptor of the mapped file kept to watch its size (the mapping's own is
+/// Boost's); closed with the block.
+class watch_fd {
+public:
+    explicit watch_fd(int fd) noexcept : fd_(fd) {}
+    watch_fd(watch_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    watch_fd& operator=(watch_fd&&) = delete;
+    ~watch_fd() { close(); }
+    void close() noexcept {
+        if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+    }
+    /// The file's size now; -1 if it cannot be had.
+    [[nodiscard]] off_t file_size() const noexcept {
+        struct stat st {};
+        return fd_ >= 0 && ::fstat(fd_, &st) == 0 ? st.st_size : -1;
+    }
+
+private:
+    int fd_;
+};
+
+/// Opens path for watching its size, before it is mapped.
+inline int open_watch(const std::string& path, const char* fname) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        memreg::detail::throw_file_error(memreg::detail::message(fname).arg("path", path),
+                                         memreg::detail::system_code(errno), path);
+    return fd;
+}
+
 class file_block final : public block {
 public:
-    explicit file_block(mapped_file file) noexcept : file_(std::move(file)) {
+    file_block(mapped_file file, watch_fd watch) noexcept
+        : file_(std::move(file)), watch_(std::move(watch)) {
         // A read_only mapping is const: the region's read-only flag enforces it.
         const const_region bytes = file_.const_region();
         bytes_ = region(const_cast<std::byte*>(bytes.data()), bytes.size());
@@ -33,7 +78,17 @@ public:
     void release() noexcept override {
         if (released()) return;
         file_.close();
+        watch_.close();
         invalidate();
+    }
+    /// False once the file is shorter than the mapping (and from then on): its
+    /// pages past the end would raise SIGBUS.
+    [[nodiscard]] bool alive() const noexcept override {
+        if (released() || truncated_) return false;
+        if (bytes_.empty()) return true;
+        const off_t size = watch_.file_size();
+        truncated_ = size < 0 || static_cast<std::uint64_t>(size) < bytes_.size();
+        return !truncated_;
     }
     [[nodiscard]] const char* not_resizable() const noexcept override {
         return "a mapped file cannot be resized from Lua";
@@ -45,7 +100,33 @@ public:
 
 private:
     mapped_file file_;
+    watch_fd watch_;
+    mutable bool truncated_ = false;
 };
+
+/// Argument arg as a path: a string without NUL bytes.
+inline std::string check_path(lua_State* L, int arg, const char* fname) {
+    std::size_t n = 0;
+    const char* text = check_string(L, arg, fname, n);
+    const void* nul = std::memchr(text, 0, n);
+    if (nul != nullptr)
+        throw_argument(arg, fname,
+                       "path contains a NUL byte at " +
+                           std::to_string(static_cast<const char*>(nul) - text) +
+                           " (the system would see only the part before it)");
+    return std::string(text, n);
+}
+
+/// Pushes a region over the file that open() maps (mapped_file::open or create).
+template <class Open>
+void push_file(lua_State* L, const std::string& path, bool read_only, const char* fname,
+               Open open) {
+    // The userdata first: a Lua memory error cannot then leak the mapping.
+    region_userdata& ud = push_empty_userdata(L);
+    mapped_file file = open();
+    watch_fd watch(open_watch(path, fname));
+    attach(ud, new file_block(std::move(file), std::move(watch)), true, read_only);
+}
 
 inline access check_access(lua_State* L, int arg, const char* fname) {
     if (lua_isnoneornil(L, arg)) return access::read_only;
@@ -63,25 +144,19 @@ inline access check_access(lua_State* L, int arg, const char* fname) {
 /// memreg.map(path [, mode])
 inline int file_map(lua_State* L) {
     constexpr const char* fname = "map";
-    std::size_t n = 0;
-    const char* path = check_string(L, 1, fname, n);
+    const std::string path = check_path(L, 1, fname);
     const access mode = check_access(L, 2, fname);
-    // Push the userdata first: a Lua memory error cannot then leak the mapping.
-    region_userdata& ud = push_empty_userdata(L);
-    mapped_file file = mapped_file::open(std::string(path, n), mode);
-    attach(ud, new file_block(std::move(file)), true, mode == access::read_only);
+    push_file(L, path, mode == access::read_only, fname,
+              [&] { return mapped_file::open(path, mode); });
     return 1;
 }
 
 /// memreg.create(path, size)
 inline int file_create(lua_State* L) {
     constexpr const char* fname = "create";
-    std::size_t n = 0;
-    const char* path = check_string(L, 1, fname, n);
+    const std::string path = check_path(L, 1, fname);
     const std::size_t size = check_offset(L, 2, fname, "size");
-    region_userdata& ud = push_empty_userdata(L);
-    mapped_file file = mapped_file::create(std::string(path, n), size);
-    attach(ud, new file_block(std::move(file)), true, false);
+    push_file(L, path, false, fname, [&] { return mapped_file::create(path, size); });
     return 1;
 }
 
