@@ -48,8 +48,28 @@ namespace detail {
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_no_state() {
     throw allocation_failure(
-        "new_state(): could not create a Lua state on the allocator (out of memory, or a "
-        "LuaJIT build that does not accept a custom allocator)");
+        "new_state(): could not create a Lua state with its libraries on the allocator (out "
+        "of memory, or a LuaJIT build that does not accept a custom allocator)");
+}
+
+/// Opens the standard libraries; run under lua_pcall, so that running out of
+/// memory there is an error new_state can report, not a panic.
+inline int open_libraries(lua_State* L) {
+    luaL_openlibs(L);
+    return 0;
+}
+
+/// Runs open_libraries protected; false when it raised (out of memory).
+inline bool open_libraries_protected(lua_State* L) {
+#if LUA_VERSION_NUM >= 502
+    // lua_pushcfunction of a light C function allocates nothing on 5.2+.
+    lua_pushcfunction(L, open_libraries);
+    if (lua_pcall(L, 0, 0, 0) == LUA_OK) return true;
+#else
+    if (lua_cpcall(L, open_libraries, nullptr) == 0) return true;
+#endif
+    lua_pop(L, 1);
+    return false;
 }
 
 inline int state_panic(lua_State* L) {
@@ -62,7 +82,8 @@ inline int state_panic(lua_State* L) {
 }  // namespace detail
 
 /// A new Lua state whose every allocation goes to `a`, with the standard libraries
-/// open. Throws allocation_failure if the state cannot be made.
+/// open. Throws allocation_failure if the state cannot be made or the allocator
+/// runs out while the libraries are opened (the state is closed then).
 template <allocator A>
 [[nodiscard]] unique_state new_state(A& a, bool open_libraries = true) {
 #if LUA_VERSION_NUM >= 505
@@ -73,7 +94,7 @@ template <allocator A>
     if (L == nullptr) detail::throw_no_state();
     unique_state state(L);
     lua_atpanic(L, detail::state_panic);
-    if (open_libraries) luaL_openlibs(L);
+    if (open_libraries && !detail::open_libraries_protected(L)) detail::throw_no_state();
     return state;
 }
 
