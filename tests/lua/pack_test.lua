@@ -215,4 +215,83 @@ t.test("differential: random formats and values give what Lua 5.4's string.pack 
     assert(agreed_errors > 100 and agreed_errors < 1000, "a mix of good and bad cases")
 end)
 
+-- Runs call() with a finalizer that does action() at the k-th collection inside
+-- it, for k = 1, 2, ... until the call ends first; the collector is made as eager
+-- as each version allows. check(ok, ...) judges each run. Returns how many runs
+-- had the action happen inside the call.
+local function with_finalizer_inside(call, action, check)
+    local count, k, armed, fired = 0, 0, false, false
+    local function finalizer()
+        if armed then
+            count = count + 1
+            if count == k then fired = true; pcall(action) end
+        end
+        if newproxy then getmetatable(newproxy(true)).__gc = finalizer
+        else setmetatable({}, {__gc = finalizer}) end
+    end
+    finalizer()
+    local hits = 0
+    for step = 1, 400 do
+        -- A full cycle at every step, a step at every allocation; the settings
+        -- count from the end of the next cycle, so collect after setting them.
+        if _VERSION == "Lua 5.4" then collectgarbage("incremental", 10, 1000, 30)
+        else collectgarbage("setpause", 0); collectgarbage("setstepmul", 1000000) end
+        collectgarbage("collect")
+        count, k, fired, armed = 0, step, false, true
+        local results = {pcall(call)}
+        armed = false
+        check((unpack or table.unpack)(results))
+        if fired then hits = hits + 1 end
+        if count < k then break end
+    end
+    if _VERSION == "Lua 5.4" then collectgarbage("incremental", 200, 100, 13)
+    else collectgarbage("setpause", 200); collectgarbage("setstepmul", 200) end
+    collectgarbage("collect")
+    return hits
+end
+
+t.test("pack converts every value before it touches the region", function()
+    -- Each number packed as 'z' becomes a string (an allocation, so a GC step and
+    -- any finalizer) before the region is looked at.
+    local n = 60
+    local values = {}
+    for i = 1, n do values[i] = i + 0.5 end
+    local format = ("z"):rep(n)
+    local r = memreg.new(65536)
+    local hits = with_finalizer_inside(function()
+        return r:pack(0, format, (unpack or table.unpack)(values))
+    end, function() r:resize(16) end, function(ok, result)
+        if ok then
+            t.eq(r:readstring(0, 4), "1.5\0")
+            t.eq(r:unpack(0, "z"), "1.5")
+        else
+            assert(tostring(result):find("pack(offset=", 1, true), result)
+        end
+        r = memreg.new(65536)
+    end)
+    assert(hits > 0, "the finalizer never ran inside pack")
+end)
+
+t.test("unpack pushes its strings from a copy made before the first push", function()
+    local n = 60
+    local format = ("c40"):rep(n)
+    local r = memreg.new(65536)
+    r:fill(0x61)
+    local hits = with_finalizer_inside(function() return r:unpack(0, format) end, function()
+        r:fill(0x62); r:resize(16)
+    end, function(ok, first, ...)
+        if ok then
+            t.eq(select("#", ...), n)  -- n - 1 strings and the offset
+            -- Every string comes from the bytes as they were at the copy.
+            local all = first .. table.concat({...}, "", 1, n - 1)
+            assert(all == ("a"):rep(40 * n) or all == ("b"):rep(40 * n), "mixed snapshot")
+        else
+            assert(tostring(first):find("outside region", 1, true), first)
+        end
+        r = memreg.new(65536)
+        r:fill(0x61)
+    end)
+    assert(hits > 0, "the finalizer never ran inside unpack")
+end)
+
 t.done()
