@@ -27,6 +27,7 @@
 
 #include "../arena.hpp"
 #include "../heap.hpp"
+#include "collectable.hpp"
 #include "userdata.hpp"
 
 namespace memreg::lua::detail {
@@ -99,8 +100,7 @@ template <class A>
 allocator_box<A>& check_box(lua_State* L, int arg, const char* fname) {
     auto** p = static_cast<allocator_box<A>**>(test_udata(L, arg, box_names<A>::metatable));
     if (p == nullptr) throw_type(L, arg, fname, box_names<A>::kind);
-    if (*p == nullptr)
-        throw_argument(arg, fname, std::string(box_names<A>::kind) + " used after it was collected");
+    if (*p == nullptr) throw_collected(fname, box_names<A>::kind);
     return **p;
 }
 
@@ -194,7 +194,7 @@ inline int heap_stats_method(lua_State* L) {
         {"maximum_bytes", s.maximum_bytes},
     };
     for (const auto& [name, value] : fields) {
-        push_size(L, value);
+        push_size(L, value, "heap:stats");
         lua_setfield(L, -2, name);
     }
     return 1;

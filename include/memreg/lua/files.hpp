@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "../file.hpp"
+#include "resolve.hpp"
 #include "userdata.hpp"
 
 namespace memreg::lua::detail {
@@ -162,7 +163,8 @@ inline int file_create(lua_State* L) {
 
 /// r:flush()
 inline int file_flush(lua_State* L) {
-    region_userdata& ud = check_userdata(L, 1, "flush");
+    const region_arg r(L, 1, "flush");
+    const region_userdata& ud = r.userdata();
     ud.memory->flush(ud.offset, ud.size);
     lua_settop(L, 1);
     return 1;

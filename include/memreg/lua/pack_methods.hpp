@@ -24,6 +24,7 @@
 
 #include "../pack.hpp"
 #include "protect.hpp"
+#include "resolve.hpp"
 #include "userdata.hpp"
 
 namespace memreg::lua::detail {
@@ -80,7 +81,7 @@ inline std::string_view check_format(lua_State* L, int arg, const char* fname) {
 /// r:pack(off, fmt, ...) -> offset after the packed data
 inline int region_pack(lua_State* L) {
     constexpr const char* fname = "pack";
-    check_writable(L, 1, fname);  // argument #1's errors first
+    const region_arg target(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     const std::string_view format = check_format(L, 3, fname);
     const stack_source values{L, 4, fname};
@@ -88,13 +89,13 @@ inline int region_pack(lua_State* L) {
     try {
         // Converts every value: the last step that can allocate.
         memreg::check_pack(format, offset, values);
-        end = memreg::pack(check_writable(L, 1, fname), offset, format, values);
+        end = memreg::pack(target.bytes(), offset, format, values);
     } catch (const pack_value_error& e) {
         throw_argument(3 + e.value(), fname, e.reason());
     } catch (const pack_error& e) {
         throw_argument(3, fname, e.reason());
     }
-    push_size(L, end);
+    push_size(L, end, fname);
     return 1;
 }
 
@@ -106,7 +107,8 @@ struct measure_sink {
 };
 
 /// Bytes [base, end) of the region at argument 1, copied where no finalizer can
-/// change them: into `local` when they fit, else into a userdata left on the stack.
+/// change them: into `local` (small_string bytes, on the C stack) when they fit,
+/// else into a userdata left on the stack.
 /// base is offset rounded down to 16, the largest alignment a format can ask for,
 /// so that alignment inside the copy is what it is in the region.
 struct unpack_copy {
@@ -115,24 +117,24 @@ struct unpack_copy {
     bool on_stack = false;  // the copy is a userdata on top of the stack
 };
 
-inline constexpr std::size_t unpack_local_bytes = 512;
-
-inline unpack_copy copy_for_unpack(lua_State* L, std::size_t offset, std::string_view format,
-                                   std::byte (&local)[unpack_local_bytes], const char* fname) {
+inline unpack_copy copy_for_unpack(lua_State* L, const region_arg& source, std::size_t offset,
+                                   std::string_view format,
+                                   std::byte (&local)[small_string]) {
     unpack_copy copy;
     copy.base = offset & ~std::size_t{15};
-    const_region r = check_bytes(L, 1, fname);
+    const_region r = source.bytes();
     std::size_t n = memreg::unpack(r, offset, format, measure_sink{}) - copy.base;
     std::byte* into = local;
-    if (n > unpack_local_bytes) {
+    if (n > small_string) {
         // Allocating can run a finalizer: measure again in the region as it is then.
         into = static_cast<std::byte*>(lua_newuserdata(L, n));
         copy.on_stack = true;
-        r = check_bytes(L, 1, fname);
+        r = source.bytes();
         const std::size_t again = memreg::unpack(r, offset, format, measure_sink{}) - copy.base;
         if (again > n)
-            throw out_of_range(memreg::detail::message(fname).arg("offset", offset).because(
-                "the region changed while its data was copied"));
+            throw out_of_range(memreg::detail::message(source.function())
+                                   .arg("offset", offset)
+                                   .because("the region changed while its data was copied"));
         n = again;
     }
     if (n != 0) std::memcpy(into, r.data() + copy.base, n);
@@ -143,7 +145,7 @@ inline unpack_copy copy_for_unpack(lua_State* L, std::size_t offset, std::string
 /// r:unpack(off, fmt) -> values..., offset after the data
 inline int region_unpack(lua_State* L) {
     constexpr const char* fname = "unpack";
-    check_bytes(L, 1, fname);
+    const region_arg source(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     const std::string_view format = check_format(L, 3, fname);
     const int top = lua_gettop(L);
@@ -151,8 +153,8 @@ inline int region_unpack(lua_State* L) {
     try {
         // Every push can run a finalizer that frees or changes the region: the
         // values are read from a copy made before the first push.
-        std::byte local[unpack_local_bytes];
-        const unpack_copy copy = copy_for_unpack(L, offset, format, local, fname);
+        std::byte local[small_string];
+        const unpack_copy copy = copy_for_unpack(L, source, offset, format, local);
         end = copy.base + memreg::unpack(copy.bytes, offset - copy.base, format,
                                          stack_sink{L, fname});
         if (copy.on_stack) lua_remove(L, top + 1);
@@ -162,7 +164,7 @@ inline int region_unpack(lua_State* L) {
     }
     if (!lua_checkstack(L, 1))
         throw out_of_range(std::string(fname) + ": too many results for the Lua stack");
-    push_size(L, end);
+    push_size(L, end, fname);
     return lua_gettop(L) - top;
 }
 
@@ -176,7 +178,7 @@ inline int module_packsize(lua_State* L) {
     } catch (const pack_error& e) {
         throw_argument(1, fname, e.reason());
     }
-    push_size(L, size);
+    push_size(L, size, fname);
     return 1;
 }
 
