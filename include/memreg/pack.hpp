@@ -8,11 +8,11 @@
 //   parse  pack_format reads the format one option (a pack_item) at a time;
 //   check  check_pack takes each option's value from a source, checks it as
 //          string.pack does and lays it out (a pack_field), returning the end;
-//   write  pack writes the fields, after checking every one and the bounds, so a
-//          failed pack leaves the region as it was;
+//   write  write_pack writes the fields, after checking the bounds, so a failed
+//          pack leaves the region as it was (pack is check then write);
 //   read   unpack reads fields and hands the values to a sink.
 // The Lua binding runs check before it looks at the region (checking converts Lua
-// numbers to strings, which can run finalizers), then pack, whose checks find the
+// numbers to strings, which can run finalizers), then write_pack, which finds the
 // values already converted.
 //
 // Differences from string.pack, because the data is a region, not a string:
@@ -474,6 +474,29 @@ std::size_t check_pack(std::string_view format, std::size_t offset, Source&& sou
     return detail::for_each_field(format, offset, source, detail::check_field);
 }
 
+/// The write phase, for a caller that ran check_pack(format, offset, source) and
+/// got `end`: checks that [offset, end) lies in r (throwing out_of_range for the
+/// first option outside, writing nothing), then writes. It checks each option
+/// again as it writes, so a source whose values changed since, or a wrong `end`,
+/// cannot make it write out of bounds or a value that does not fit.
+template <pack_source Source>
+void write_pack(region r, std::size_t offset, std::string_view format, Source&& source,
+                std::size_t end) {
+    if (!detail::fits(offset, 0, r.size())) detail::throw_outside("pack", offset, 0, r.size());
+    if (end > r.size()) {
+        detail::for_each_field(format, offset, source, [&](const detail::pack_field& f) {
+            if (!detail::fits(f.start, f.bytes(), r.size()))
+                detail::throw_outside("pack", f.start, f.bytes(), r.size());
+        });
+    }
+    detail::for_each_field(format, offset, source, [&](const detail::pack_field& f) {
+        detail::check_field(f);
+        if (!detail::fits(f.start, f.bytes(), r.size()))
+            detail::throw_outside("pack", f.start, f.bytes(), r.size());
+        detail::write_field(r, f);
+    });
+}
+
 /// Packs values into r at offset as string.pack(format, ...) would lay them out,
 /// and returns the offset just after them. Checks every value and the bounds
 /// before it writes a byte: a failed pack leaves the region as it was. Throws
@@ -482,21 +505,7 @@ std::size_t check_pack(std::string_view format, std::size_t offset, Source&& sou
 template <pack_source Source>
 std::size_t pack(region r, std::size_t offset, std::string_view format, Source&& source) {
     const std::size_t end = check_pack(format, offset, source);
-    if (!detail::fits(offset, 0, r.size())) detail::throw_outside("pack", offset, 0, r.size());
-    if (end > r.size()) {
-        detail::for_each_field(format, offset, source, [&](const detail::pack_field& f) {
-            if (!detail::fits(f.start, f.bytes(), r.size()))
-                detail::throw_outside("pack", f.start, f.bytes(), r.size());
-        });
-    }
-    // Checks again as it goes: a source that changed its values since cannot make
-    // it write out of bounds or a value that does not fit.
-    detail::for_each_field(format, offset, source, [&](const detail::pack_field& f) {
-        detail::check_field(f);
-        if (!detail::fits(f.start, f.bytes(), r.size()))
-            detail::throw_outside("pack", f.start, f.bytes(), r.size());
-        detail::write_field(r, f);
-    });
+    write_pack(r, offset, format, source, end);
     return end;
 }
 

@@ -7,7 +7,8 @@
 // The engine is memreg/pack.hpp (pure C++). Here the values come from and go to
 // the Lua stack, under the binding's rule: pack converts every value (numbers to
 // strings, which allocates and so can run any finalizer) before it resolves the
-// region; unpack copies the bytes it reads before it pushes the first value.
+// region; unpack copies the bytes it reads before it pushes the first string
+// (numbers push without allocating).
 //
 // Messages follow Lua 5.4 ("bad argument #4 to 'pack' (integer overflow)"),
 // counting arguments from the region itself (#1) as the other methods do; errors
@@ -88,8 +89,8 @@ inline int region_pack(lua_State* L) {
     std::size_t end = 0;
     try {
         // Converts every value: the last step that can allocate.
-        memreg::check_pack(format, offset, values);
-        end = memreg::pack(target.bytes(), offset, format, values);
+        end = memreg::check_pack(format, offset, values);
+        memreg::write_pack(target.bytes(), offset, format, values, end);
     } catch (const pack_value_error& e) {
         throw_argument(3 + e.value(), fname, e.reason());
     } catch (const pack_error& e) {
@@ -97,6 +98,13 @@ inline int region_pack(lua_State* L) {
     }
     push_size(L, end, fname);
     return 1;
+}
+
+/// Whether a format may unpack strings ('c', 's' and 'z' are only ever options).
+inline bool has_string_option(std::string_view format) noexcept {
+    for (const char c : format)
+        if (c == 'c' || c == 's' || c == 'z') return true;
+    return false;
 }
 
 /// Takes no values: unpack with it only checks the data and finds its end.
@@ -151,13 +159,18 @@ inline int region_unpack(lua_State* L) {
     const int top = lua_gettop(L);
     std::size_t end = 0;
     try {
-        // Every push can run a finalizer that frees or changes the region: the
-        // values are read from a copy made before the first push.
-        std::byte local[small_string];
-        const unpack_copy copy = copy_for_unpack(L, source, offset, format, local);
-        end = copy.base + memreg::unpack(copy.bytes, offset - copy.base, format,
-                                         stack_sink{L, fname});
-        if (copy.on_stack) lua_remove(L, top + 1);
+        if (!has_string_option(format)) {
+            // Numbers only: pushing them allocates nothing, so no finalizer runs.
+            end = memreg::unpack(source.bytes(), offset, format, stack_sink{L, fname});
+        } else {
+            // A string push can run a finalizer that frees or changes the region:
+            // the values are read from a copy made before the first push.
+            std::byte local[small_string];
+            const unpack_copy copy = copy_for_unpack(L, source, offset, format, local);
+            end = copy.base + memreg::unpack(copy.bytes, offset - copy.base, format,
+                                             stack_sink{L, fname});
+            if (copy.on_stack) lua_remove(L, top + 1);
+        }
     } catch (const pack_error& e) {
         lua_settop(L, top);
         throw_argument(3, fname, e.reason());

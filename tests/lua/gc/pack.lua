@@ -9,6 +9,8 @@ local count = 24
 local values = {}
 for i = 1, count do values[i] = i + 0.5 end
 local pack_format = ("z"):rep(count)
+local numbers = {}  -- an integer and a float per pair, for "<i4 d"
+for i = 1, count do numbers[2 * i - 1], numbers[2 * i] = i, i + 0.5 end
 local unpack_format = ("c16 z"):rep(count)
 
 local function packed(r)
@@ -57,8 +59,16 @@ end
 return {
     ["region.pack"] = {pack_case(plain), pack_case(from_heap), pack_case(from_arena),
                        pack_case(sub)},
-    ["region.unpack"] = {unpack_case(plain), unpack_case(from_heap), unpack_case(from_arena),
-                         unpack_case(sub)},
+    ["region.unpack"] = {
+        unpack_case(plain), unpack_case(from_heap), unpack_case(from_arena), unpack_case(sub),
+        -- Numbers only: read straight from the region (pushing numbers allocates nothing).
+        {setup = function()
+             local r = memreg.new(4096)
+             r:pack(0, ("<i4 d"):rep(count), unpack(numbers))
+             return {region = r}
+         end,
+         call = function(o) return o.region:unpack(0, ("<i4 d"):rep(count)) end},
+    },
     ["memreg.packsize"] = {
         setup = function() return {} end,
         call = function() return memreg.packsize("!8 b i4 d c3") end,
