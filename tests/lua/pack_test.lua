@@ -225,9 +225,24 @@ end)
 -- 5.4.4 runs a finalizer on a freed stack when the incremental parameters are
 -- changed like this (plain Lua shows it too: a perpetual finalizer and
 -- collectgarbage("incremental", 10, 1000, 30) under HARDMEMTESTS).
+local saved_params  -- Lua 5.5's, to put back
 local function eager(on)
     if os.getenv("MEMREG_LUA_TORTURE") then return end
-    if _VERSION == "Lua 5.4" then
+    if _VERSION == "Lua 5.5" then
+        local names = {"pause", "stepmul", "stepsize"}
+        if on then
+            collectgarbage("incremental")
+            saved_params = saved_params or {}
+            for _, name in ipairs(names) do
+                saved_params[name] = saved_params[name] or collectgarbage("param", name)
+            end
+            collectgarbage("param", "pause", 10)
+            collectgarbage("param", "stepmul", 1000)
+            collectgarbage("param", "stepsize", 0)
+        else
+            for _, name in ipairs(names) do collectgarbage("param", name, saved_params[name]) end
+        end
+    elseif _VERSION == "Lua 5.4" then
         if on then collectgarbage("incremental", 10, 1000, 30)
         else collectgarbage("incremental", 200, 100, 13) end
     else
