@@ -309,8 +309,13 @@ t.test("the raw __gc checks its argument and runs once", function()
 end)
 
 -- The most aggressive collector each version has: a full cycle, finalizers included,
--- every few allocations, so finalizers run inside binding calls.
+-- every few allocations, so finalizers run inside binding calls. Not on the torture
+-- Lua, which collects at every check anyway, and whose 5.4.4 test macros (checkGC in
+-- lvm.c) reuse a stack pointer a finalizer moved when a GC debt comes on top of
+-- HARDMEMTESTS: a fault of Lua's test build, not of the binding.
+local torture = os.getenv("MEMREG_LUA_TORTURE") == "1"
 local function aggressive_gc()
+    if torture then return end
     if t.version == "5.4" then
         collectgarbage("incremental", 1, 1000, 1)
     else
@@ -320,6 +325,7 @@ local function aggressive_gc()
     end
 end
 local function normal_gc()
+    if torture then return end
     if t.version == "5.4" then
         collectgarbage("incremental", 200, 100, 13)
     else
