@@ -90,7 +90,7 @@ TEST_CASE("pack lays out integers, floats and strings as Lua 5.4 does", "[pack]"
     using V = std::vector<value>;
     CHECK(pack_hex("<i3 b >I2 h", V{std::int64_t{-5}, std::int64_t{7}, std::int64_t{513},
                                     std::int64_t{-2}}) == "fbffff070201fffe");
-    CHECK(pack_hex("!4 b i4 Xi8 d", V{std::int64_t{1}, std::int64_t{2}, 1.5}) ==
+    CHECK(pack_hex("<!4 b i4 Xi8 d", V{std::int64_t{1}, std::int64_t{2}, 1.5}) ==
           "0100000002000000000000000000f83f");
     CHECK(pack_hex("s1 z c5 x", V{std::string("ab"), std::string("cd"), std::string("ef")}) ==
           "026162636400656600000000");
@@ -123,7 +123,7 @@ TEST_CASE("unpack reads back what pack wrote and returns the next offset", "[pac
 TEST_CASE("alignment counts from the start of the region", "[pack]") {
     std::vector<std::byte> buffer(16);
     const region r(buffer.data(), buffer.size());
-    CHECK(memreg::pack(r, 3, "!4 i4", vector_source{{std::int64_t{1}}}) == 8);
+    CHECK(memreg::pack(r, 3, "<!4 i4", vector_source{{std::int64_t{1}}}) == 8);
     CHECK(std::to_integer<int>(buffer[4]) == 1);
     CHECK(std::to_integer<int>(buffer[3]) == 0);  // padding is zero
 }
@@ -263,7 +263,7 @@ TEST_CASE("unpack checks the data against the region", "[pack]") {
     buffer[0] = std::byte{200};
     CHECK_THROWS_WITH(memreg::unpack(r, 0, "s1", sink),
                       "unpack(offset=1, count=200): outside region of size 16");
-    CHECK_THROWS_WITH(memreg::unpack(r, 0, "s8", sink),
+    CHECK_THROWS_WITH(memreg::unpack(r, 0, "<s8", sink),
                       "unpack(offset=8, count=72340172838076872): outside region of size 16");
     // An unsigned 64-bit value above 2^63 comes back with the same bits, as in Lua.
     std::fill(buffer.begin(), buffer.end(), std::byte{0xff});
