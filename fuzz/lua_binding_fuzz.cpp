@@ -11,7 +11,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+
+#include <stdlib.h>
 
 namespace {
 
@@ -74,6 +77,25 @@ const char* const declarations[] = {
     "typedef int t1; typedef t1 t2[2][3];",
 };
 
+const char* const modes[] = {"'r'", "'w'", "'c'", "'x'", "nil"};
+
+std::string slot(input& in);
+
+/// What a finalizer does when it fires: free, resize, reset, drop, truncate a mapped
+/// file, or call back into the binding.
+std::string hostile(input& in) {
+    const std::string a = slot(in);
+    switch (in.byte() % 7) {
+        case 0: return a + ":free()";
+        case 1: return a + ":resize(" + std::string(in.pick(sizes)) + ")";
+        case 2: return "allocator:reset()";
+        case 3: return "allocator = nil; " + a + " = nil";
+        case 4: return "io.open(path(" + std::to_string(in.byte() % 3) + "), 'wb'):close()";
+        case 5: return "debug.getmetatable(" + a + ").__gc(" + a + ")";
+        default: return a + " = " + slot(in) + ":sub(1)";
+    }
+}
+
 std::string slot(input& in) { return "objs[" + std::to_string(in.byte() % slots + 1) + "]"; }
 
 std::string format(input& in) {
@@ -86,7 +108,7 @@ std::string format(input& in) {
 std::string statement(input& in) {
     const std::string a = slot(in);
     const std::string b = slot(in);
-    switch (in.byte() % 28) {
+    switch (in.byte() % 34) {
         case 0: return a + " = memreg.new(" + in.pick(sizes) + ")";
         case 1: return a + " = memreg.buffer.create(" + in.pick(buffer_sizes) + ")";
         case 2: return a + " = memreg.fromstring(string.rep('x', " + in.pick(lengths) + "))";
@@ -141,11 +163,28 @@ std::string statement(input& in) {
         case 24: return "allocator = memreg.arena(" + std::string(in.pick(sizes)) + ")";
         case 25: return a + " = allocator:alloc(" + in.pick(sizes) + ")";
         case 26: return "allocator:reset()";
+        // Issue 9's mechanism: a perpetual finalizer that performs a hostile action at
+        // its k-th run, which with the eager collector lands inside a binding call.
+        case 28: return "arm(" + std::to_string(in.byte() % 16 + 1) + ", function() " + hostile(in) + " end)";
+        case 29: return "collectgarbage('step', " + std::to_string(in.byte() % 4) + ")";
+        // Objects used after their own __gc (the raw metamethod, reached through debug).
+        case 30: return "debug.getmetatable(" + a + ").__gc(" + b + ")";
+        case 31: return "local _ = #" + a + ", tostring(" + a + "), memreg.sizeof(" + a + ")";
+        case 32: return a + " = memreg.create(path(" + std::to_string(in.byte() % 3) + "), " + in.pick(sizes) + ")";
+        case 33: return a + " = memreg.map(path(" + std::to_string(in.byte() % 3) + "), " + in.pick(modes) + ")";
         default: return in.byte() % 2 == 0 ? "collectgarbage()" : a + " = nil";
     }
 }
 
 }  // namespace
+
+// Mapped files live in a directory of their own, made once per process.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    static char dir[] = "/tmp/memreg-fuzz-XXXXXX";
+    if (mkdtemp(dir) == nullptr) __builtin_trap();
+    setenv("MEMREG_FUZZ_DIR", dir, 1);
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     lua_State* L = luaL_newstate();
@@ -156,6 +195,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lua_setglobal(L, "memreg");
     const char* setup =
         "objs = {}\n"
+        "function path(i) return os.getenv('MEMREG_FUZZ_DIR') .. '/f' .. i end\n"
+        "function arm(k, action)\n"
+        "  local count, mt = 0, {}\n"
+        "  mt.__gc = function() count = count + 1\n"
+        "    if count == k then pcall(action) end; setmetatable({}, mt) end\n"
+        "  setmetatable({}, mt)\n"
+        "end\n"
+        // Eager: a step at (nearly) every allocation; not on the torture Lua (RULES).
+        "if not os.getenv('MEMREG_LUA_TORTURE') then collectgarbage('incremental', 10, 1000, 0) end\n"
         "allocator = memreg.arena(64)\n"
         "memreg.cdef[[\n"
         "typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel;\n"
