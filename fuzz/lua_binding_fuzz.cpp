@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -215,6 +216,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     input in(data, size);
     for (int n = 0; n < 64 && in.more(); ++n) {
         const std::string code = statement(in);
+        if (std::getenv("MEMREG_FUZZ_PRINT") != nullptr) std::fprintf(stderr, "%s\n", code.c_str());
         if (luaL_loadstring(L, code.c_str()) == 0) lua_pcall(L, 0, 0, 0);
         lua_settop(L, 0);
     }
