@@ -109,7 +109,7 @@ std::string format(input& in) {
 std::string statement(input& in) {
     const std::string a = slot(in);
     const std::string b = slot(in);
-    switch (in.byte() % 34) {
+    switch (in.byte() % 50) {
         case 0: return a + " = memreg.new(" + in.pick(sizes) + ")";
         case 1: return a + " = memreg.buffer.create(" + in.pick(buffer_sizes) + ")";
         case 2: return a + " = memreg.fromstring(string.rep('x', " + in.pick(lengths) + "))";
@@ -173,6 +173,37 @@ std::string statement(input& in) {
         case 31: return "local _ = #" + a + ", tostring(" + a + "), memreg.sizeof(" + a + ")";
         case 32: return a + " = memreg.create(path(" + std::to_string(in.byte() % 3) + "), " + in.pick(sizes) + ")";
         case 33: return a + " = memreg.map(path(" + std::to_string(in.byte() % 3) + "), " + in.pick(modes) + ")";
+        // The rest of the region methods and the module's type queries.
+        case 27:
+            return a + ":copy(" + std::string(in.pick(offsets)) + ", " + b + ", " +
+                   in.pick(offsets) + ", " + in.pick(offsets) + ")";
+        case 34:
+            return a + ":fill(" + std::string(in.pick(values)) + ", " + in.pick(offsets) + ", " +
+                   in.pick(offsets) + ")";
+        case 35: return a + ":clear(" + std::string(in.pick(offsets)) + ", " + in.pick(offsets) + ")";
+        case 36:
+            return "local _ = " + a + ":tostring(" + in.pick(offsets) + ", " + in.pick(offsets) +
+                   ")";
+        case 37:
+            return a + ":writestring(" + std::string(in.pick(offsets)) + ", " + in.pick(values) +
+                   ", " + in.pick(offsets) + ")";
+        case 38: return "local _ = " + a + ":cstring(" + in.pick(offsets) + ")";
+        case 39:
+            return a + ":writecstring(" + std::string(in.pick(offsets)) + ", " + in.pick(values) +
+                   ")";
+        case 40: return a + ":write_ptr(" + std::string(in.pick(offsets)) + ", " + b + ")";
+        case 41: return "local _ = " + a + ":read_ptr(" + in.pick(offsets) + "), " + a + ":ptr()";
+        case 42: return a + ":flush()";
+        case 43:
+            return std::string("local _ = memreg.offsetof(") + in.pick(types) + ", " +
+                   in.pick(keys) + "), memreg.alignof(" + in.pick(types) + "), memreg.typeof(" +
+                   a + ")";
+        case 44: return std::string("local _ = memreg.packsize(") + format(in) + ")";
+        case 45:
+            return "local _ = allocator.stats and allocator:stats(), allocator.validate and "
+                   "allocator:validate()";
+        case 46: return "local _ = " + a + ":valid(), memreg.isregion(" + a + "), memreg.buffer.len(" + a + ")";
+        case 47: return "do local c <close> = " + a + " end";
         default: return in.byte() % 2 == 0 ? "collectgarbage()" : a + " = nil";
     }
 }
