@@ -33,12 +33,12 @@ int main() {
     std::printf("deque after with_region: %s\n", std::string(queue.begin(), queue.end()).c_str());
 
     // 4. replace copies from anything with_region accepts (overlap-safe).
-    const std::size_t copied = memreg::replace(r, queue);
+    const std::size_t copied = memreg::copy(r, queue);
     std::printf("replace copied %zu bytes from the deque into the vector\n", copied);
 
     // 5. owned_region gives memory back when it dies; resize keeps the contents.
     auto owned = memreg::make_owned(6);
-    memreg::replace(owned.region(), queue);
+    memreg::copy(owned.region(), queue);
     owned.resize(1024);
     const bool same = memreg::equal(owned.region().first(6), memreg::to_region(words).first(6));
     std::printf("owned region resized to %zu bytes, prefix kept: %s\n", owned.size(),

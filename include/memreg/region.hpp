@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <algorithm>
+#include <concepts>
 #include <iterator>
 #include <memory>
 #include <ranges>
@@ -172,7 +173,7 @@ struct to_region_fn {
     /// or the bytes of a contiguous range of trivially copyable elements.
     template <class T>
         requires convertible_to_region<T> && safe_to_view<T>
-    auto operator()(T&& x) const {
+    auto operator()(T&& x) const noexcept(nothrow<T>()) {
         if constexpr (region_type<T>)
             return x;
         else if constexpr (has_region_member<std::remove_reference_t<T>>)
@@ -181,6 +182,22 @@ struct to_region_fn {
             return memreg_to_region(x);
         else
             return region_of_range(x);
+    }
+
+private:
+    /// Only a region() member or memreg_to_region of the type's own can throw
+    /// (the deprecated runtime-mode mapped_file's does).
+    template <class T>
+    static constexpr bool nothrow() noexcept {
+        using U = std::remove_reference_t<T>;
+        if constexpr (region_type<T>)
+            return true;
+        else if constexpr (has_region_member<U>)
+            return noexcept(std::declval<U&>().region());
+        else if constexpr (has_region_adl<U>)
+            return noexcept(memreg_to_region(std::declval<U&>()));
+        else
+            return true;
     }
 };
 
@@ -192,6 +209,16 @@ inline constexpr detail::to_region_fn to_region{};
 
 template <class T>
 concept region_convertible = requires(T&& x) { to_region(std::forward<T>(x)); };
+
+/// to_region(x) is a mutable region: what clear, fill and copy may write to (a
+/// const range or a read_only mapping is not).
+template <class T>
+concept writable_region_convertible =
+    region_convertible<T> && std::same_as<decltype(to_region(std::declval<T>())), region>;
+
+/// to_region(x) cannot throw: the noexcept operations of ops.hpp are noexcept for these.
+template <class T>
+concept nothrow_region_convertible = region_convertible<T> && noexcept(to_region(std::declval<T>()));
 
 /// The bytes of one trivially copyable object.
 template <class T>
