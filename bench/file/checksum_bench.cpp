@@ -79,7 +79,7 @@ void by_mapped_file(benchmark::State& state) {
     const std::string path = test_files().path(state.range(0));
     const std::uint64_t want = expected(path);
     for (auto _ : state) {
-        memreg::mapped_file f = memreg::mapped_file::open(path);
+        memreg::read_only_file f = memreg::read_only_file::open(path);
         f.advise(memreg::advice::sequential);
         const std::uint64_t sum = checksum(f.const_region().data(), f.size());
         if (sum != want) state.SkipWithError("wrong checksum");

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         }
         ++files;
         try {
-            memreg::mapped_file file = memreg::mapped_file::open(argv[i], memreg::access::read_only);
+            memreg::read_only_file file = memreg::read_only_file::open(argv[i]);
             file.advise(memreg::advice::sequential);  // one front-to-back pass
             const stats s = measure(file.const_region());
             std::printf("%10zu bytes %8zu lines %8zu words  crc32 %08x  %s\n", s.bytes, s.lines, s.words,

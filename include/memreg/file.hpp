@@ -1,9 +1,11 @@
 // memreg/file.hpp — files mapped into memory as regions.
 //
-// mapped_file::open(path, access) / create(path, size): read_only, read_write
-// (writes reach the file) and copy_on_write (they never do); resize, flush,
-// advise, and mapping part of a file at an offset. Errors are file_error with the
-// path, the operation and the system's reason. See docs/files.md.
+// read_only_file / read_write_file / copy_on_write_file ::open(path [, offset,
+// length]), read_write_file::create(path, size): the access mode is in the type,
+// so a read-only mapping has no mutable region (writing to it does not compile).
+// read_write stores reach the file, copy_on_write ones never do; resize, flush,
+// advise. Errors are file_error with the path, the operation and the system's
+// reason. mapped_file (the mode chosen at run time) is deprecated. See docs/files.md.
 #pragma once
 
 #include "file/access.hpp"

@@ -18,7 +18,7 @@ TEST_CASE("every flushed byte survives a child killed by SIGKILL", "[file][proce
     memreg_test::temp_dir dir;
     const auto path = dir / "journal.bin";
     constexpr std::size_t size = 1 << 20;
-    (void)memreg::mapped_file::create(path, size);
+    (void)memreg::read_write_file::create(path, size);
 
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
@@ -26,7 +26,7 @@ TEST_CASE("every flushed byte survives a child killed by SIGKILL", "[file][proce
     REQUIRE(child >= 0);
     if (child == 0) {
         ::close(ready[0]);
-        memreg::mapped_file f = memreg::mapped_file::open(path, memreg::access::read_write);
+        memreg::read_write_file f = memreg::read_write_file::open(path);
         const memreg::region r = f.region();
         // The first half: records, then a flush, then tell the parent.
         for (std::size_t i = 0; i < size / 2; ++i) r[i] = static_cast<std::byte>(i * 31 % 251);
@@ -72,7 +72,7 @@ TEST_CASE("every flushed byte survives a child killed by SIGKILL", "[file][proce
 TEST_CASE("a file truncated under a mapping raises SIGBUS on access", "[file][process]") {
     memreg_test::temp_dir dir;
     const auto path = dir / "shrinks.bin";
-    (void)memreg::mapped_file::create(path, 4 * 4096);
+    (void)memreg::read_write_file::create(path, 4 * 4096);
     int report[2];
     REQUIRE(::pipe(report) == 0);
     const pid_t child = ::fork();
@@ -80,7 +80,7 @@ TEST_CASE("a file truncated under a mapping raises SIGBUS on access", "[file][pr
     if (child == 0) {
         ::close(report[0]);
         ::dup2(report[1], 2);  // the sanitizer's report, if any, goes to the parent
-        memreg::mapped_file f = memreg::mapped_file::open(path, memreg::access::read_only);
+        memreg::read_only_file f = memreg::read_only_file::open(path);
         std::filesystem::resize_file(path, 4096);  // as another process might
         const volatile std::byte* last = f.const_region().data() + 3 * 4096;
         [[maybe_unused]] const std::byte b = *last;  // SIGBUS here

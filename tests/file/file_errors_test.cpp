@@ -10,7 +10,9 @@
 #include "support.hpp"
 
 using memreg::access;
-using memreg::mapped_file;
+using memreg::copy_on_write_file;
+using memreg::read_only_file;
+using memreg::read_write_file;
 using memreg_test::read_file;
 using memreg_test::temp_dir;
 using memreg_test::write_file;
@@ -33,7 +35,7 @@ memreg::file_error file_error_from(F&& f) {
 TEST_CASE("a missing file", "[file][error]") {
     temp_dir dir;
     const auto path = dir / "nope";
-    const auto e = file_error_from([&] { (void)mapped_file::open(path, access::read_write); });
+    const auto e = file_error_from([&] { (void)read_write_file::open(path); });
     CHECK(std::string(e.what()) == "open(path=" + path.string() + ", access=read_write): No such file or directory");
     CHECK(e.code() == std::errc::no_such_file_or_directory);
     CHECK(e.path() == path.string());
@@ -43,25 +45,25 @@ TEST_CASE("a missing file", "[file][error]") {
 TEST_CASE("create in a directory that does not exist", "[file][error]") {
     temp_dir dir;
     const auto path = dir / "no-such-dir" / "new.bin";
-    const auto e = file_error_from([&] { (void)mapped_file::create(path, 4096); });
+    const auto e = file_error_from([&] { (void)read_write_file::create(path, 4096); });
     CHECK(std::string(e.what()) == "create(path=" + path.string() + ", size=4096): No such file or directory");
     CHECK(e.code() == std::errc::no_such_file_or_directory);
 }
 
 TEST_CASE("a directory or another non-regular file", "[file][error]") {
     temp_dir dir;
-    const auto e = file_error_from([&] { (void)mapped_file::open(dir.path()); });
+    const auto e = file_error_from([&] { (void)read_only_file::open(dir.path()); });
     CHECK(std::string(e.what()) == "open(path=" + dir.path().string() + ", access=read_only): Is a directory");
     CHECK(e.code() == std::errc::is_a_directory);
 
     // A FIFO would block open(): it is refused before that.
     const auto fifo = dir / "fifo";
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    const auto f = file_error_from([&] { (void)mapped_file::open(fifo, access::read_write); });
+    const auto f = file_error_from([&] { (void)read_write_file::open(fifo); });
     CHECK(std::string(f.what()) == "open(path=" + fifo.string() + ", access=read_write): not a regular file");
     CHECK(f.code() == std::errc::invalid_argument);
 
-    const auto c = file_error_from([&] { (void)mapped_file::create(dir.path(), 8); });
+    const auto c = file_error_from([&] { (void)read_write_file::create(dir.path(), 8); });
     CHECK(std::string(c.what()) == "create(path=" + dir.path().string() + ", size=8): File exists");
 }
 
@@ -85,21 +87,21 @@ TEST_CASE("permission denied, and a read-only file mapped read_write", "[file][e
     const auto result = memreg_test::as_unprivileged([&](int fd) {
         std::string report;
         try {
-            (void)mapped_file::open(secret);
+            (void)read_only_file::open(secret);
         } catch (const memreg::file_error& e) {
             report += std::string(e.what()) + (e.code() == std::errc::permission_denied ? " [EACCES]\n" : "\n");
         }
         {
-            mapped_file ok = mapped_file::open(readonly);  // reading it is allowed
+            read_only_file ok = read_only_file::open(readonly);  // reading it is allowed
             report += memreg_test::as_string(ok.const_region()) + "\n";
         }
         try {
-            (void)mapped_file::open(readonly, access::read_write);
+            (void)read_write_file::open(readonly);
         } catch (const memreg::file_error& e) {
             report += std::string(e.what()) + (e.code() == std::errc::permission_denied ? " [EACCES]\n" : "\n");
         }
         try {
-            (void)mapped_file::create(locked / "new", 1);
+            (void)read_write_file::create(locked / "new", 1);
         } catch (const memreg::file_error& e) {
             report += std::string(e.what()) + "\n";
         }
@@ -119,20 +121,20 @@ TEST_CASE("a file too small for the offset and length asked for", "[file][error]
     write_file(path, std::string(16, 's'));
     const std::string name = path.string();
 
-    auto e = file_error_from([&] { (void)mapped_file::open(path, access::read_only, 10, 20); });
+    auto e = file_error_from([&] { (void)read_only_file::open(path, 10, 20); });
     CHECK(std::string(e.what()) == "open(path=" + name + ", access=read_only, offset=10, length=20): outside file of size 16");
     CHECK(e.code() == std::errc::invalid_argument);
 
-    e = file_error_from([&] { (void)mapped_file::open(path, access::copy_on_write, 17); });
+    e = file_error_from([&] { (void)copy_on_write_file::open(path, 17); });
     CHECK(std::string(e.what()) == "open(path=" + name + ", access=copy_on_write, offset=17): outside file of size 16");
 
-    e = file_error_from([&] { (void)mapped_file::open(path, access::read_write, 0, 17); });
+    e = file_error_from([&] { (void)read_write_file::open(path, 0, 17); });
     CHECK(std::string(e.what()) == "open(path=" + name + ", access=read_write, length=17): outside file of size 16");
 
     // A length that would wrap past the end of the address space is still just too long.
-    e = file_error_from([&] { (void)mapped_file::open(path, access::read_only, 8, mapped_file::to_end - 4); });
+    e = file_error_from([&] { (void)read_only_file::open(path, 8, read_only_file::to_end - 4); });
     CHECK(std::string(e.what()) == "open(path=" + name + ", access=read_only, offset=8, length=" +
-                                       std::to_string(mapped_file::to_end - 4) + "): outside file of size 16");
+                                       std::to_string(read_only_file::to_end - 4) + "): outside file of size 16");
 }
 
 TEST_CASE("disk full on create leaves no file behind", "[file][error]") {
@@ -140,7 +142,7 @@ TEST_CASE("disk full on create leaves no file behind", "[file][error]") {
     const auto path = dir / "full.bin";
     const auto result = memreg_test::with_file_size_limit(64 * 1024, [&](int fd) {
         try {
-            (void)mapped_file::create(path, 1 << 20);
+            (void)read_write_file::create(path, 1 << 20);
             memreg_test::send(fd, "created");
         } catch (const memreg::file_error& e) {
             memreg_test::send(fd, std::string(e.what()) + (e.code() == std::errc::file_too_large ? " [EFBIG]" : ""));
@@ -156,7 +158,7 @@ TEST_CASE("disk full on resize leaves the file and the mapping as they were", "[
     const auto path = dir / "full.bin";
     write_file(path, std::string(4096, 'k'));
     const auto result = memreg_test::with_file_size_limit(64 * 1024, [&](int fd) {
-        mapped_file f = mapped_file::open(path, access::read_write);
+        read_write_file f = read_write_file::open(path);
         try {
             f.resize(1 << 20);
             memreg_test::send(fd, "resized");

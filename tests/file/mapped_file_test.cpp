@@ -1,10 +1,14 @@
 #include <memreg/file.hpp>
+#include <memreg/ops.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <compare>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <sys/stat.h>
@@ -12,7 +16,9 @@
 #include "support.hpp"
 
 using memreg::access;
-using memreg::mapped_file;
+using memreg::copy_on_write_file;
+using memreg::read_only_file;
+using memreg::read_write_file;
 using memreg_test::as_string;
 using memreg_test::read_file;
 using memreg_test::temp_dir;
@@ -37,7 +43,7 @@ TEST_CASE("create makes a zero-filled file of the size asked for", "[file]") {
     temp_dir dir;
     const auto path = dir / "new.bin";
     {
-        mapped_file f = mapped_file::create(path, 10000);
+        read_write_file f = read_write_file::create(path, 10000);
         CHECK(f.is_open());
         CHECK(f.mode() == access::read_write);
         CHECK(f.size() == 10000);
@@ -53,7 +59,7 @@ TEST_CASE("create refuses to overwrite unless asked", "[file]") {
     const auto path = dir / "existing.txt";
     write_file(path, "keep me");
     try {
-        (void)mapped_file::create(path, 16);
+        (void)read_write_file::create(path, 16);
         FAIL("create overwrote an existing file");
     } catch (const memreg::file_error& e) {
         CHECK(std::string(e.what()) == "create(path=" + path.string() + ", size=16): File exists");
@@ -62,7 +68,7 @@ TEST_CASE("create refuses to overwrite unless asked", "[file]") {
     }
     CHECK(read_file(path) == "keep me");
 
-    mapped_file f = mapped_file::create(path, 4, memreg::if_exists::overwrite);
+    read_write_file f = read_write_file::create(path, 4, memreg::if_exists::overwrite);
     CHECK(as_string(f.const_region()) == std::string(4, '\0'));
     CHECK(read_file(path) == std::string(4, '\0'));
 }
@@ -71,7 +77,7 @@ TEST_CASE("read_write stores reach the file after flush", "[file]") {
     temp_dir dir;
     const auto path = dir / "data.txt";
     write_file(path, "hello, world");
-    mapped_file f = mapped_file::open(path, access::read_write);
+    read_write_file f = read_write_file::open(path);
     REQUIRE(f.size() == 12);
     put(f.region(), 7, "there");
     f.flush();
@@ -88,7 +94,7 @@ TEST_CASE("flush can write back part of the mapping", "[file]") {
     const auto path = dir / "part.bin";
     const std::string contents = pattern(3 * 4096);
     write_file(path, contents);
-    mapped_file f = mapped_file::open(path, access::read_write);
+    read_write_file f = read_write_file::open(path);
     put(f.region(), 5000, "flushed");
     f.flush(5000, 7);
     f.flush(4096, 0, memreg::flush_mode::async);  // nothing to do
@@ -97,24 +103,73 @@ TEST_CASE("flush can write back part of the mapping", "[file]") {
     CHECK(read_file(path) == expected);
     CHECK_THROWS_MATCHES(f.flush(12000, 289), memreg::out_of_range,
                          Catch::Message("flush(offset=12000, count=289): outside region of size 12288"));
-    mapped_file ro = mapped_file::open(path);
+    read_only_file ro = read_only_file::open(path);
     CHECK_THROWS_AS(ro.flush(1, 12288), memreg::out_of_range);  // checked even where it is a no-op
     ro.flush(0, 12288);
 }
 
-TEST_CASE("read_only maps give a const_region and refuse a mutable one", "[file]") {
+namespace {
+
+template <class File>
+concept can_clear = requires(File& f) { memreg::clear(f); };
+template <class File>
+concept can_fill = requires(File& f) { memreg::fill(f, std::byte{1}); };
+template <class File>
+concept can_copy_into = requires(File& f, std::string& s) { memreg::copy(f, s); };
+template <class File>
+concept can_resize = requires(File& f) { f.resize(1); };
+template <class File>
+concept can_create = requires { File::create("x", 1); };
+template <class File>
+concept can_compare = requires(File& f, std::string& s) {
+    memreg::equal(f, s);
+    memreg::compare(f, s);
+    memreg::find(f, s);
+    memreg::find(f, std::byte{0});
+};
+
+}  // namespace
+
+TEST_CASE("a read_only_file has no mutable region: writing to it does not compile", "[file]") {
+    STATIC_REQUIRE(std::is_same_v<decltype(std::declval<read_only_file&>().region()), memreg::const_region>);
+    STATIC_REQUIRE(std::is_same_v<decltype(memreg::to_region(std::declval<read_only_file&>())), memreg::const_region>);
+    STATIC_REQUIRE(noexcept(std::declval<read_only_file&>().region()));
+    STATIC_REQUIRE_FALSE(can_clear<read_only_file>);
+    STATIC_REQUIRE_FALSE(can_fill<read_only_file>);
+    STATIC_REQUIRE_FALSE(can_copy_into<read_only_file>);
+    STATIC_REQUIRE_FALSE(can_resize<read_only_file>);
+    STATIC_REQUIRE_FALSE(can_create<read_only_file>);
+    STATIC_REQUIRE(can_compare<read_only_file>);
+
+    STATIC_REQUIRE(std::is_same_v<decltype(std::declval<read_write_file&>().region()), memreg::region>);
+    STATIC_REQUIRE(noexcept(std::declval<read_write_file&>().region()));
+    STATIC_REQUIRE(can_clear<read_write_file> && can_fill<read_write_file> && can_copy_into<read_write_file>);
+    STATIC_REQUIRE(can_resize<read_write_file> && can_create<read_write_file>);
+
+    STATIC_REQUIRE(std::is_same_v<decltype(std::declval<copy_on_write_file&>().region()), memreg::region>);
+    STATIC_REQUIRE(can_clear<copy_on_write_file> && can_fill<copy_on_write_file>);
+    STATIC_REQUIRE_FALSE(can_resize<copy_on_write_file>);
+    STATIC_REQUIRE_FALSE(can_create<copy_on_write_file>);
+}
+
+TEST_CASE("read-only operations over a read_only_file read it", "[file]") {
     temp_dir dir;
     const auto path = dir / "ro.txt";
     write_file(path, "read me");
-    mapped_file f = mapped_file::open(path);
+    read_only_file f = read_only_file::open(path);
     CHECK(f.mode() == access::read_only);
     CHECK(as_string(f.const_region()) == "read me");
-    const mapped_file& view = f;
-    STATIC_REQUIRE(std::is_same_v<decltype(view.region()), memreg::const_region>);
-    CHECK(as_string(view.region()) == "read me");
-    CHECK_THROWS_MATCHES(f.region(), memreg::bad_argument,
-                         Catch::Message("region(path=" + path.string() +
-                                        "): the file is mapped read_only; use const_region()"));
+    CHECK(as_string(f.region()) == "read me");
+    const std::string same = "read me";
+    const std::string other = "read you";
+    CHECK(memreg::equal(f, same));
+    CHECK_FALSE(memreg::equal(f, other));
+    CHECK(memreg::compare(f, other) == std::strong_ordering::less);
+    CHECK(memreg::find(f, std::string_view("me")) == 5);
+    CHECK(memreg::find(f, std::byte{'d'}) == 3);
+    std::string into(7, '.');
+    CHECK(memreg::copy(into, f) == 7);
+    CHECK(into == "read me");
     f.flush();  // nothing to write back: a no-op, not an error
     CHECK(read_file(path) == "read me");
 }
@@ -124,8 +179,8 @@ TEST_CASE("copy_on_write changes never reach the file", "[file]") {
     const auto path = dir / "cow.txt";
     const std::string original = pattern(3 * 4096 + 10);
     write_file(path, original);
-    mapped_file cow = mapped_file::open(path, access::copy_on_write);
-    mapped_file shared = mapped_file::open(path, access::read_only);
+    copy_on_write_file cow = copy_on_write_file::open(path);
+    read_only_file shared = read_only_file::open(path);
     std::memset(cow.region().data(), 'X', cow.size());
     cow.flush();
     CHECK(std::all_of(cow.region().begin(), cow.region().end(), [](std::byte b) { return b == std::byte{'X'}; }));
@@ -138,15 +193,17 @@ TEST_CASE("an empty file maps to an empty region in every mode", "[file]") {
     temp_dir dir;
     const auto path = dir / "empty";
     write_file(path, "");
-    for (memreg::access mode : {access::read_only, access::read_write, access::copy_on_write}) {
-        mapped_file f = mapped_file::open(path, mode);
+    const auto check_empty = [](auto f) {
         CHECK(f.is_open());
         CHECK(f.empty());
-        CHECK(f.const_region().empty());
+        CHECK(f.region().empty());
         CHECK(f.advise(memreg::advice::sequential));
         f.flush();
-    }
-    mapped_file created = mapped_file::create(dir / "created-empty", 0);
+    };
+    check_empty(read_only_file::open(path));
+    check_empty(read_write_file::open(path));
+    check_empty(copy_on_write_file::open(path));
+    read_write_file created = read_write_file::create(dir / "created-empty", 0);
     CHECK(created.region().empty());
     CHECK(std::filesystem::file_size(dir / "created-empty") == 0);
 }
@@ -158,21 +215,21 @@ TEST_CASE("part of a file maps at any offset", "[file]") {
     write_file(path, contents);
 
     SECTION("an offset that is not a page boundary, with a length") {
-        mapped_file f = mapped_file::open(path, access::read_only, 5000, 100);
+        read_only_file f = read_only_file::open(path, 5000, 100);
         CHECK(f.offset() == 5000);
         CHECK(as_string(f.const_region()) == contents.substr(5000, 100));
     }
     SECTION("from an offset to the end") {
-        mapped_file f = mapped_file::open(path, access::read_only, 4096);
+        read_only_file f = read_only_file::open(path, 4096);
         CHECK(f.size() == contents.size() - 4096);
         CHECK(as_string(f.const_region()) == contents.substr(4096));
     }
     SECTION("at the end: empty") {
-        mapped_file f = mapped_file::open(path, access::read_only, contents.size());
+        read_only_file f = read_only_file::open(path, contents.size());
         CHECK(f.empty());
     }
     SECTION("writes through a partial read_write mapping land at the offset") {
-        mapped_file f = mapped_file::open(path, access::read_write, 8190, 6);
+        read_write_file f = read_write_file::open(path, 8190, 6);
         put(f.region(), 0, "ABCDEF");
         f.flush();
         std::string expected = contents;
@@ -186,7 +243,7 @@ TEST_CASE("resize grows and shrinks the file and keeps the contents", "[file]") 
     const auto path = dir / "grow.bin";
     const std::string start = pattern(5000);
     write_file(path, start);
-    mapped_file f = mapped_file::open(path, access::read_write);
+    read_write_file f = read_write_file::open(path);
 
     f.resize(3 * 4096 + 1);
     CHECK(f.size() == 3 * 4096 + 1);
@@ -219,47 +276,42 @@ TEST_CASE("resize needs an open, whole-file, read_write mapping", "[file]") {
     write_file(path, pattern(8192));
     const std::string name = path.string();
 
-    mapped_file ro = mapped_file::open(path, access::read_only);
-    CHECK_THROWS_MATCHES(ro.resize(10), memreg::bad_argument,
-                         Catch::Message("resize(path=" + name +
-                                        ", size=10): the file is mapped read_only; resize needs read_write"));
-    mapped_file cow = mapped_file::open(path, access::copy_on_write);
-    CHECK_THROWS_MATCHES(cow.resize(10), memreg::bad_argument,
-                         Catch::Message("resize(path=" + name +
-                                        ", size=10): the file is mapped copy_on_write; resize needs read_write"));
-    mapped_file part = mapped_file::open(path, access::read_write, 4096, 10);
+    // read_only and copy_on_write files have no resize (see the compile-time test).
+    read_write_file part = read_write_file::open(path, 4096, 10);
     CHECK_THROWS_MATCHES(part.resize(20), memreg::bad_argument,
                          Catch::Message("resize(path=" + name +
                                         ", size=20): the mapping covers part of the file (offset=4096, "
                                         "length=10); resize needs all of it"));
-    mapped_file closed;
+    read_write_file closed;
     CHECK_THROWS_MATCHES(closed.resize(1), memreg::invalidated,
                          Catch::Message("resize(path=, size=1): the mapped_file is closed"));
     CHECK(std::filesystem::file_size(path) == 8192);
 }
 
-TEST_CASE("mapped_file is move-only and a moved-from one is closed", "[file]") {
-    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<mapped_file>);
-    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<mapped_file>);
+TEST_CASE("a mapped file is move-only and a moved-from one is closed", "[file]") {
+    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<read_write_file>);
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<read_write_file>);
+    STATIC_REQUIRE(std::is_nothrow_move_assignable_v<read_only_file>);
     temp_dir dir;
     write_file(dir / "m.txt", "move");
-    mapped_file a = mapped_file::open(dir / "m.txt", access::read_write);
-    mapped_file b = std::move(a);
+    read_write_file a = read_write_file::open(dir / "m.txt");
+    read_write_file b = std::move(a);
     CHECK_FALSE(a.is_open());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
     CHECK(a.empty());
     CHECK(as_string(b.const_region()) == "move");
-    mapped_file c;
+    read_write_file c;
     c = std::move(b);
     CHECK(as_string(c.const_region()) == "move");
     c.close();
     CHECK_FALSE(c.is_open());
-    CHECK(c.const_region().empty());
+    CHECK(c.region().empty());
+    CHECK(c.mode() == access::read_write);  // the type says so, closed or not
 }
 
 TEST_CASE("advise passes the hints to the kernel", "[file]") {
     temp_dir dir;
     write_file(dir / "a.bin", pattern(3 * 4096));
-    mapped_file f = mapped_file::open(dir / "a.bin");
+    read_only_file f = read_only_file::open(dir / "a.bin");
     // Linux has every one of them (posix_madvise).
     CHECK(f.advise(memreg::advice::sequential));
     CHECK(f.advise(memreg::advice::random));
@@ -271,11 +323,10 @@ TEST_CASE("advise passes the hints to the kernel", "[file]") {
 TEST_CASE("to_region sees a mapped file: mutable when writable, const when const", "[file]") {
     temp_dir dir;
     write_file(dir / "t.txt", "to_region");
-    mapped_file f = mapped_file::open(dir / "t.txt", access::read_write);
+    read_write_file f = read_write_file::open(dir / "t.txt");
     STATIC_REQUIRE(std::is_same_v<decltype(memreg::to_region(f)), memreg::region>);
     STATIC_REQUIRE(std::is_same_v<decltype(memreg::to_region(std::as_const(f))), memreg::const_region>);
     CHECK(as_string(memreg::to_region(f)) == "to_region");
-    mapped_file ro = mapped_file::open(dir / "t.txt");
-    CHECK(as_string(memreg::to_region(std::as_const(ro))) == "to_region");
-    CHECK_THROWS_AS(memreg::to_region(ro), memreg::bad_argument);  // a read-only mapping is never a region
+    read_only_file ro = read_only_file::open(dir / "t.txt");
+    CHECK(as_string(memreg::to_region(ro)) == "to_region");  // a const_region: a read_only file is never a region
 }

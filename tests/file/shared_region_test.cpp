@@ -1,3 +1,4 @@
+#include <memreg/ops.hpp>
 #include <memreg/shared.hpp>
 
 #include <catch2/catch.hpp>
@@ -6,6 +7,8 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -57,18 +60,36 @@ TEST_CASE("a shared_region is the same bytes under every mapping of its name", "
     CHECK(as_string(a.const_region().subregion(100, 4)) == "back");
 }
 
+namespace {
+
+template <class Shared>
+concept can_clear = requires(Shared& s) { memreg::clear(s); };
+template <class Shared>
+concept can_create = requires {
+    Shared::create("x", 1);
+    Shared::open_or_create("x", 1);
+};
+
+}  // namespace
+
 TEST_CASE("read_only and copy_on_write mappings of a shared_region", "[shared]") {
     shared_remover remover(unique_name("modes"));
     shared_region writer = shared_region::create(remover.name(), 64);
     std::memcpy(writer.region().data(), "original", 8);
 
-    shared_region reader = shared_region::open(remover.name(), access::read_only);
-    CHECK(as_string(reader.const_region().first(8)) == "original");
-    CHECK_THROWS_MATCHES(reader.region(), memreg::bad_argument,
-                         Catch::Message("region(name=" + remover.name() +
-                                        "): the shared memory is mapped read_only; use const_region()"));
+    memreg::read_only_shared_region reader = memreg::read_only_shared_region::open(remover.name());
+    CHECK(reader.mode() == access::read_only);
+    CHECK(as_string(reader.region().first(8)) == "original");
+    STATIC_REQUIRE(std::is_same_v<decltype(reader.region()), memreg::const_region>);
+    STATIC_REQUIRE_FALSE(can_clear<memreg::read_only_shared_region>);
+    STATIC_REQUIRE(can_clear<memreg::copy_on_write_shared_region>);
+    STATIC_REQUIRE_FALSE(can_create<memreg::read_only_shared_region>);
+    STATIC_REQUIRE_FALSE(can_create<memreg::copy_on_write_shared_region>);
+    STATIC_REQUIRE(can_create<shared_region>);
+    CHECK(memreg::equal(reader.region().first(8), std::string_view("original")));
 
-    shared_region mine = shared_region::open(remover.name(), access::copy_on_write);
+    memreg::copy_on_write_shared_region mine = memreg::copy_on_write_shared_region::open(remover.name());
+    CHECK(mine.mode() == access::copy_on_write);
     std::memcpy(mine.region().data(), "PRIVATE!", 8);
     CHECK(as_string(mine.const_region().first(8)) == "PRIVATE!");
     CHECK(as_string(writer.const_region().first(8)) == "original");
@@ -94,7 +115,7 @@ TEST_CASE("an empty shared-memory object maps to an empty region", "[shared]") {
     shared_region s = shared_region::create(remover.name(), 0);
     CHECK(s.is_open());
     CHECK(s.empty());
-    CHECK(shared_region::open(remover.name(), access::read_only).const_region().empty());
+    CHECK(memreg::read_only_shared_region::open(remover.name()).const_region().empty());
 }
 
 TEST_CASE("remove and shared_remover take the name away", "[shared]") {
@@ -127,7 +148,7 @@ TEST_CASE("shared_region errors name the object and the reason", "[shared][error
         CHECK(e.code() == std::errc::file_exists);
         CHECK(e.path() == remover.name());
     }
-    CHECK(error_of([] { (void)shared_region::open("memreg-no-such-object", access::read_only); }) ==
+    CHECK(error_of([] { (void)memreg::read_only_shared_region::open("memreg-no-such-object"); }) ==
           "open(name=memreg-no-such-object, access=read_only): No such file or directory");
     CHECK(error_of([] { (void)shared_region::create("bad/name", 1); }) ==
           "create(name=bad/name, size=1): Invalid argument");
@@ -139,8 +160,8 @@ TEST_CASE("shared_region errors name the object and the reason", "[shared][error
                                  std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
                                      std::filesystem::perms::others_read);
     const auto result = memreg_test::as_unprivileged([&](int fd) {
-        std::string report = std::to_string(shared_region::open(remover.name(), access::read_only).size());
-        report += "; " + error_of([&] { (void)shared_region::open(remover.name(), access::read_write); });
+        std::string report = std::to_string(memreg::read_only_shared_region::open(remover.name()).size());
+        report += "; " + error_of([&] { (void)shared_region::open(remover.name()); });
         memreg_test::send(fd, report);
     });
     REQUIRE(result.exited_ok());
@@ -217,7 +238,7 @@ TEST_CASE("processes racing to open_or_create all map the same object", "[shared
         REQUIRE(::waitpid(pid, &status, 0) == pid);
         CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
     }
-    const shared_region s = shared_region::open(remover.name(), access::read_only);
+    const memreg::read_only_shared_region s = memreg::read_only_shared_region::open(remover.name());
     REQUIRE(s.size() == 4096);
     const memreg::const_region r = s.region();
     CHECK(std::string{char(r[0]), char(r[1000]), char(r[2000]), char(r[3000])} == "ABCD");

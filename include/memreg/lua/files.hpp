@@ -68,7 +68,7 @@ inline int open_watch(const std::string& path, const char* fname) {
 
 class file_block final : public block {
 public:
-    file_block(mapped_file file, watch_fd watch) noexcept
+    file_block(memreg::detail::file_mapping file, watch_fd watch) noexcept
         : file_(std::move(file)), watch_(std::move(watch)) {
         // A read_only mapping is const: the region's read-only flag enforces it.
         const const_region bytes = file_.const_region();
@@ -100,7 +100,7 @@ public:
     }
 
 private:
-    mapped_file file_;
+    memreg::detail::file_mapping file_;  // its mode is chosen at run time, by the script
     watch_fd watch_;
     mutable bool truncated_ = false;
 };
@@ -118,13 +118,13 @@ inline std::string check_path(lua_State* L, int arg, const char* fname) {
     return std::string(text, n);
 }
 
-/// Pushes a region over the file that open() maps (mapped_file::open or create).
+/// Pushes a region over the file that open() maps (file_mapping::open or read_write_file::create).
 template <class Open>
 void push_file(lua_State* L, const std::string& path, bool read_only, const char* fname,
                Open open) {
     // The userdata first: a Lua memory error cannot then leak the mapping.
     region_userdata& ud = push_empty_userdata(L);
-    mapped_file file = open();
+    memreg::detail::file_mapping file = open();
     watch_fd watch(open_watch(path, fname));
     attach(ud, new file_block(std::move(file), std::move(watch)), true, read_only);
 }
@@ -148,7 +148,7 @@ inline int file_map(lua_State* L) {
     const std::string path = check_path(L, 1, fname);
     const access mode = check_access(L, 2, fname);
     push_file(L, path, mode == access::read_only, fname,
-              [&] { return mapped_file::open(path, mode); });
+              [&] { return memreg::detail::file_mapping::open(path, mode); });
     return 1;
 }
 
@@ -157,7 +157,7 @@ inline int file_create(lua_State* L) {
     constexpr const char* fname = "create";
     const std::string path = check_path(L, 1, fname);
     const std::size_t size = check_offset(L, 2, fname, "size");
-    push_file(L, path, false, fname, [&] { return mapped_file::create(path, size); });
+    push_file(L, path, false, fname, [&] { return memreg::read_write_file::create(path, size); });
     return 1;
 }
 
