@@ -61,7 +61,7 @@ int main() {
     std::memset(scratch.data(), 0, scratch.size());
     {
         memreg::arena_scope scope(arena);  // everything below is rewound at the '}'
-        memreg::memory_resource<memreg::arena<>> resource(arena);
+        memreg::memory_resource_adapter<memreg::arena<>> resource(arena);
         std::pmr::vector<std::pmr::string> words(&resource);
         for (const char* w : {"arenas", "pools", "heaps", "and pmr containers on them"})
             words.emplace_back(w);

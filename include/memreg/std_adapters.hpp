@@ -2,8 +2,10 @@
 //
 //   std_allocator<T, A>   a standard Allocator over any memreg allocator, for
 //                         std::vector<int, std_allocator<int, arena<>>> and friends;
-//   memory_resource<A>    a std::pmr::memory_resource over any memreg allocator,
-//                         for std::pmr containers and polymorphic_allocator;
+//   memory_resource_adapter<A>  a std::pmr::memory_resource over any memreg
+//                         allocator, for std::pmr containers and polymorphic_allocator
+//                         (memory_resource<A>, its old name, is deprecated: it read as
+//                         std::pmr::memory_resource under a using-directive);
 //   from_memory_resource  any std::pmr::memory_resource used as a memreg allocator.
 //
 // They add no locking: they are as thread-safe as the allocator under them.
@@ -36,7 +38,8 @@ namespace detail {
 
 /// A standard Allocator for T that gets its memory from a memreg allocator A.
 /// Copies (and rebinds) refer to the same A, which must outlive the container;
-/// a stateless A (malloc_allocator) is held by value.
+/// a stateless A (malloc_allocator) is held by value. It converts implicitly from
+/// an A&, so `std::vector<int, std_allocator<int, arena<>>> v(arena)` works.
 template <class T, allocator A>
 class std_allocator {
 public:
@@ -48,7 +51,7 @@ public:
     std_allocator() noexcept
         requires detail::store_by_value<A>
     = default;
-    explicit std_allocator(A& a) noexcept : a_(a) {}
+    std_allocator(A& a) noexcept : a_(a) {}  // NOLINT(google-explicit-constructor): as foonathan's
     template <class U>
     std_allocator(const std_allocator<U, A>& other) noexcept  // NOLINT: rebinding copies
         : a_(other.get()) {}
@@ -64,11 +67,18 @@ public:
                            alignof(T));
     }
 
+    /// The most objects allocate(n) could be asked for without n * sizeof(T) overflowing.
+    [[nodiscard]] static constexpr std::size_t max_size() noexcept {
+        return std::numeric_limits<std::size_t>::max() / sizeof(T);
+    }
+
     [[nodiscard]] A& get() const noexcept { return a_.get(); }
 
+    /// Equal when memory from one can be given back through the other: the same A
+    /// (or a stateless one). Rebinding keeps equality.
     template <class U>
-    friend bool operator==(const std_allocator& x, const std_allocator<U, A>& y) noexcept {
-        return std::addressof(x.get()) == std::addressof(y.get()) || detail::store_by_value<A>;
+    [[nodiscard]] bool operator==(const std_allocator<U, A>& other) const noexcept {
+        return detail::store_by_value<A> || std::addressof(get()) == std::addressof(other.get());
     }
 
 private:
@@ -78,12 +88,12 @@ private:
 /// A std::pmr::memory_resource over a memreg allocator A (which must outlive it).
 /// Allocation failure throws allocation_failure, which is a std::bad_alloc.
 template <allocator A>
-class memory_resource final : public std::pmr::memory_resource {
+class memory_resource_adapter final : public std::pmr::memory_resource {
 public:
-    memory_resource() noexcept
+    memory_resource_adapter() noexcept
         requires detail::store_by_value<A>
     = default;
-    explicit memory_resource(A& a) noexcept : a_(a) {}
+    explicit memory_resource_adapter(A& a) noexcept : a_(a) {}
 
     [[nodiscard]] A& get() const noexcept { return a_.get(); }
 
@@ -97,12 +107,16 @@ private:
                            alignment);
     }
     [[nodiscard]] bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-        const auto* same = dynamic_cast<const memory_resource*>(&other);
+        const auto* same = dynamic_cast<const memory_resource_adapter*>(&other);
         return same != nullptr && std::addressof(same->get()) == std::addressof(get());
     }
 
     [[no_unique_address]] detail::upstream_ref<A> a_;
 };
+
+/// memory_resource_adapter's name in memreg 0.x.
+template <allocator A>
+using memory_resource [[deprecated("use memreg::memory_resource_adapter")]] = memory_resource_adapter<A>;
 
 /// A std::pmr::memory_resource (the default resource unless one is given) used as
 /// a memreg allocator. An exception from the resource becomes an empty region.

@@ -7,11 +7,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <list>
 #include <map>
+#include <memory>
 #include <memory_resource>
 #include <numeric>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "test_support.hpp"
@@ -21,7 +25,7 @@ using memreg::region;
 namespace {
 
 /// Runs std containers on allocator a, through std_allocator and through
-/// memory_resource + std::pmr, and checks their contents.
+/// memory_resource_adapter + std::pmr, and checks their contents.
 template <class A>
 void exercise_containers(A& a) {
     {
@@ -41,7 +45,7 @@ void exercise_containers(A& a) {
         CHECK(m.at(42).size() == 38);
     }
     {
-        memreg::memory_resource<A> resource(a);
+        memreg::memory_resource_adapter<A> resource(a);
         std::pmr::vector<std::pmr::string> v(&resource);
         for (int i = 0; i < 300; ++i) v.emplace_back("pmr strings also live in the allocator");
         CHECK(v.back() == "pmr strings also live in the allocator");
@@ -99,7 +103,7 @@ TEST_CASE("list nodes run on a pool", "[std_adapters]") {
             memreg::std_allocator<int, memreg::pool<>>(p)};
         for (int i = 0; i < 1000; ++i) l.push_back(i);
         CHECK(p.live_blocks() == 1000);
-        memreg::memory_resource<memreg::pool<>> resource(p);
+        memreg::memory_resource_adapter<memreg::pool<>> resource(p);
         std::pmr::list<int> pl(&resource);
         pl.assign(10, 7);
         CHECK(p.live_blocks() == 1010);
@@ -139,9 +143,9 @@ TEST_CASE("std_allocator compares, rebinds and reports overflow", "[std_adapters
                       "std_allocator::allocate(count=" + std::to_string(SIZE_MAX / 4) +
                           ", size=8): count * size overflows");
 
-    memreg::memory_resource<memreg::arena<>> ra(a);
-    memreg::memory_resource<memreg::arena<>> ra2(a);
-    memreg::memory_resource<memreg::arena<>> rb(b);
+    memreg::memory_resource_adapter<memreg::arena<>> ra(a);
+    memreg::memory_resource_adapter<memreg::arena<>> ra2(a);
+    memreg::memory_resource_adapter<memreg::arena<>> rb(b);
     CHECK(ra.is_equal(ra2));
     CHECK_FALSE(ra.is_equal(rb));
     CHECK_FALSE(ra.is_equal(*std::pmr::new_delete_resource()));
@@ -150,19 +154,57 @@ TEST_CASE("std_allocator compares, rebinds and reports overflow", "[std_adapters
     ra.deallocate(zero, 0, 8);
 }
 
-TEST_CASE("memory_resource reports failure as bad_alloc", "[std_adapters]") {
+TEST_CASE("memory_resource_adapter reports failure as bad_alloc", "[std_adapters]") {
     alignas(16) std::byte buffer[64];
     memreg::arena<> a(region(buffer, sizeof buffer));
-    memreg::memory_resource<memreg::arena<>> resource(a);
+    memreg::memory_resource_adapter<memreg::arena<>> resource(a);
     CHECK_THROWS_AS(resource.allocate(128, 8), std::bad_alloc);
     CHECK_THROWS_WITH(resource.allocate(128, 8),
                       "allocate(size=128, alignment=8): the allocator could not provide the memory");
 
     memreg::recording_allocator<> failing;
     failing.fail_after(0);
-    memreg::memory_resource<memreg::recording_allocator<>> refusing(failing);
+    memreg::memory_resource_adapter<memreg::recording_allocator<>> refusing(failing);
     memreg::from_memory_resource from(&refusing);
     CHECK(from.try_allocate(16, 8).empty());  // the exception became an empty region
     CHECK(from.try_allocate(0, 8).empty());
     CHECK(from.try_allocate(16, 5).empty());
+}
+
+TEST_CASE("std_allocator converts from its allocator and says how much it can ask for", "[std_adapters]") {
+    STATIC_REQUIRE(std::is_convertible_v<memreg::arena<>&, memreg::std_allocator<int, memreg::arena<>>>);
+    STATIC_REQUIRE(std::is_nothrow_constructible_v<memreg::std_allocator<int, memreg::arena<>>, memreg::arena<>&>);
+    memreg::arena<> a;
+    std::vector<int, memreg::std_allocator<int, memreg::arena<>>> v(a);  // no std_allocator(a) to spell out
+    v.assign(100, 7);
+    CHECK(&v.get_allocator().get() == &a);
+    CHECK(a.owns(v.data()));
+
+    using traits = std::allocator_traits<memreg::std_allocator<std::uint64_t, memreg::arena<>>>;
+    const memreg::std_allocator<std::uint64_t, memreg::arena<>> big(a);
+    CHECK(traits::max_size(big) == SIZE_MAX / 8);
+    CHECK(v.max_size() <= SIZE_MAX / sizeof(int));
+    CHECK_THROWS_AS(v.reserve(v.max_size() + 1), std::length_error);  // the container refuses it first
+}
+
+TEST_CASE("std_allocator equality follows the allocator, in both directions", "[std_adapters]") {
+    memreg::arena<> a;
+    memreg::arena<> b;
+    const memreg::std_allocator<int, memreg::arena<>> x(a);
+    const memreg::std_allocator<char, memreg::arena<>> y(a);
+    const memreg::std_allocator<char, memreg::arena<>> z(b);
+    CHECK(x == y);
+    CHECK(y == x);
+    CHECK(x != z);
+    CHECK(z != x);
+    STATIC_REQUIRE_FALSE(memreg::std_allocator<int, memreg::arena<>>::is_always_equal::value);
+    STATIC_REQUIRE(memreg::std_allocator<int, memreg::malloc_allocator>::is_always_equal::value);
+}
+
+TEST_CASE("memory_resource, the old name of memory_resource_adapter, still works", "[std_adapters][deprecated]") {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    STATIC_REQUIRE(std::is_same_v<memreg::memory_resource<memreg::arena<>>,
+                                  memreg::memory_resource_adapter<memreg::arena<>>>);
+#pragma GCC diagnostic pop
 }
