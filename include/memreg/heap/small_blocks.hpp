@@ -262,9 +262,9 @@ public:
                                           : "free block overlaps another free block");
         }
         for (std::size_t c = 0; c < class_count; ++c) {
-            std::size_t listed = 0;
-            for (const block& b : free) listed += b.size_class == c;
-            if (listed != counts_[c])
+            std::size_t on_list = 0;
+            for (const block& b : free) on_list += b.size_class == c;
+            if (on_list != counts_[c])
                 throw_heap_corruption(class_size(c), 0,
                                       "free list shorter than its count (a link overwritten?)");
         }
