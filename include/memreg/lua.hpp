@@ -9,6 +9,7 @@
 // Not part of the memreg.hpp umbrella: only code that uses Lua includes it.
 #pragma once
 
+#include "version.hpp"
 #include "lua/config.hpp"
 #include "lua/protect.hpp"
 #include "lua/userdata.hpp"
@@ -48,7 +49,11 @@ inline int open(lua_State* L) {
     detail::register_struct(L, module, methods);
     // ---- end of lua-ext registration calls ----
 
-    lua_pushliteral(L, "memreg 0.1 (" LUA_VERSION ")");
+#ifdef LUA_LJDIR  // only LuaJIT's luaconf.h defines it
+    lua_pushliteral(L, "memreg " MEMREG_VERSION_STRING " (LuaJIT, " LUA_VERSION " API)");
+#else
+    lua_pushliteral(L, "memreg " MEMREG_VERSION_STRING " (" LUA_VERSION ")");
+#endif
     lua_setfield(L, module, "version");
     lua_settop(L, module);
     return 1;
