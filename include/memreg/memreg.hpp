@@ -1,22 +1,12 @@
 // memreg/memreg.hpp — the umbrella: every memreg header but the optional Lua binding.
+// A user of regions and allocators alone includes memreg/core.hpp instead (no Boost).
 #pragma once
 
-#include "error.hpp"
-#include "region.hpp"
-#include "ops.hpp"
-#include "allocator.hpp"
-#include "arena.hpp"
-#include "current.hpp"
-#include "heap.hpp"
-#include "pool.hpp"
-#include "recording.hpp"
-#include "std_adapters.hpp"
-#include "synchronized.hpp"
-#include "file.hpp"
-#include "shared.hpp"
-#include "layout.hpp"
-#include "cdecl.hpp"
+#include "core.hpp"
 #include "span.hpp"
 #include "view.hpp"
+#include "pack.hpp"
 #include "describe.hpp"
 #include "stream.hpp"
+#include "file.hpp"
+#include "shared.hpp"
