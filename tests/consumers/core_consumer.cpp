@@ -16,7 +16,7 @@ int main() {
 
     memreg::arena<> arena;
     const memreg::region page = memreg::allocate(arena, 64, 16);
-    const std::size_t copied = memreg::replace(page, bytes);
+    const std::size_t copied = memreg::copy(page, bytes);
 
     const bool ok = copied == 16 && bytes[3] == 0 && bytes[4] == 7 && bytes[11] == 7 &&
                     bytes[12] == 0 && memreg::equal(page.first(16), bytes) &&
