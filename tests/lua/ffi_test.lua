@@ -291,7 +291,7 @@ t.test("metatype: methods and metamethods", function()
     local a = point(3, 4)
     t.eq(a:area(), 25)
     t.eq(tostring(a + point(0.5, 8)), "(3.5, 12)")
-    if t.version ~= "5.1" then t.eq(#a, 5, "__len") end
+    if t.version ~= "5.1" and t.version ~= "jit" then t.eq(#a, 5, "__len") end
     local arr = ffi.new("ffi_point[2]")
     t.eq(arr[1]:area(), 0, "elements of an array get the metatype")
     t.raises("cannot change a protected metatable", ffi.metatype, "ffi_point", {})

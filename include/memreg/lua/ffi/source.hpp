@@ -149,9 +149,9 @@ local function ref(info, r, o)           -- a C data object over (region, offset
   return setmetatable({[REG] = r, [OFF] = o, [INFO] = info, [LASTI] = -1}, info.mt)
 end
 
-local function display(info)
-  if info.dims then return info.base .. " " .. info.dims end
-  return info.base
+local function display(info)             -- LuaJIT's spelling: "int [4]", "char *[?]"
+  if not info.dims then return info.base end
+  return info.base .. (info.base:sub(-1) == "*" and "" or " ") .. info.dims
 end
 
 -- The field map of a record: names -> {offset, info}, anonymous members flattened.
@@ -228,16 +228,17 @@ function info_of_ctype(ct)
   return by_name[name] or new_info(ct, name)
 end
 
-local vla_infos = setmetatable({}, {__mode = "k"})
-local function vla_of(elem, spelling)      -- "T[?]": an array whose count each object has
-  local info = vla_infos[elem]
+local vla_infos = {["?"] = setmetatable({}, {__mode = "k"}), [""] = setmetatable({}, {__mode = "k"})}
+-- "T[?]" (or "T[]"): an array whose count each object has.
+local function vla_of(elem, spelling, mark)
+  local info = vla_infos[mark][elem]
   if info then return info end
   info = {kind = "array", vla = true, elem = elem, size = nil, align = elem.align,
-          base = elem.base, dims = "[?]" .. (elem.dims or ""), key = spelling}
+          base = elem.base, dims = "[" .. mark .. "]" .. (elem.dims or ""), key = spelling}
   info.name = display(info)
   info.mt = make_metatable(info)
   build_access(info)
-  vla_infos[elem] = info
+  vla_infos[mark][elem] = info
   return info
 end
 
@@ -250,9 +251,9 @@ by_name.void = void_info
 function info_of(spelling, level)
   local info = by_name[spelling]
   if info then return info end
-  local elem = spelling:match("^(.-)%s*%[%s*%?%s*%]%s*$") or spelling:match("^(.-)%s*%[%s*%]%s*$")
+  local elem, mark = spelling:match("^(.-)%s*%[%s*(%??)%s*%]%s*$")
   if elem then
-    info = vla_of(info_of(trim(elem), level + 1), spelling)
+    info = vla_of(info_of(trim(elem), level + 1), spelling, mark)
     by_name[spelling] = info
     return info
   end
