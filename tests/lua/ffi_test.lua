@@ -291,7 +291,12 @@ t.test("metatype: methods and metamethods", function()
     local a = point(3, 4)
     t.eq(a:area(), 25)
     t.eq(tostring(a + point(0.5, 8)), "(3.5, 12)")
-    if t.version ~= "5.1" and t.version ~= "jit" then t.eq(#a, 5, "__len") end
+    t.eq(#a, 5, "__len (a userdata proxy on Lua 5.1 and LuaJIT)")
+    t.eq(ffi.istype(point, a) and ffi.sizeof(a), 16, "a proxy is C data to every function")
+    local gone = false
+    ffi.gc(point(1, 1), function(p) gone = p.x == 1 end)
+    collectgarbage(); collectgarbage()
+    t.eq(gone, true, "ffi.gc on a proxy")
     local arr = ffi.new("ffi_point[2]")
     t.eq(arr[1]:area(), 0, "elements of an array get the metatype")
     t.raises("cannot change a protected metatable", ffi.metatype, "ffi_point", {})

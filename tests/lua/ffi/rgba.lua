@@ -21,9 +21,9 @@ local function image_to_grey(img, n)
   end
 end
 
-local N = 40*40
+local N = 16*16
 local img = image_ramp_green(N)
-for i=1,3 do
+for i=1,2 do
   image_to_grey(img, N)
 end
 

@@ -67,9 +67,29 @@ end
 -- numbers are truncated toward zero and taken modulo 2^bits.
 local function is_cdata(v) return type(v) == "table" and rawget(v, INFO) ~= nil end
 
+-- Lua 5.1 and LuaJIT call no __len on tables: there, objects of a type whose metatype
+-- has __len are userdata proxies (newproxy) of their C data table. Every function
+-- that takes C data unwraps its arguments first.
+local newproxy = newproxy
+local tables_have_len = #setmetatable({}, {__len = function() return 1 end}) == 1
+local proxied = setmetatable({}, {__mode = "k"})   -- proxy -> C data table
+local function unwrap(v)
+  if v == nil then return nil end
+  return proxied[v] or v
+end
+local proxy_template                       -- forward
+local function public(cd)                  -- what Lua code gets: the table or its proxy
+  local template = cd[INFO].proxy
+  if not template then return cd end
+  local u = newproxy(template)
+  proxied[u] = cd
+  return u
+end
+
 local read_scalar                          -- forward: boxed scalars convert to their value
 
 local function number_of(v, tname, level)
+  v = unwrap(v)
   local t = type(v)
   if t == "number" then return v end
   if t == "boolean" then return v and 1 or 0 end
@@ -146,7 +166,7 @@ local luajit_scalar_names = {
 }
 
 local function ref(info, r, o)           -- a C data object over (region, offset)
-  return setmetatable({[REG] = r, [OFF] = o, [INFO] = info, [LASTI] = -1}, info.mt)
+  return public(setmetatable({[REG] = r, [OFF] = o, [INFO] = info, [LASTI] = -1}, info.mt))
 end
 
 local function display(info)             -- LuaJIT's spelling: "int [4]", "char *[?]"
@@ -267,6 +287,7 @@ end
 -- ct arguments: a type spelling, a ctype (ffi.typeof) or a C data object.
 local ctype_info = setmetatable({}, {__mode = "k"})   -- ctype object -> info
 local function check_ct(ct, fname, arg, level)
+  ct = unwrap(ct)
   local t = type(ct)
   if t == "string" then return info_of(ct, level + 1) end
   if t == "table" then
@@ -547,6 +568,7 @@ end
 
 -- One initializer for an object of type info at (r, o), whose memory is zero.
 function init_value(info, r, o, v, level, n)
+  v = unwrap(v)
   local kind = info.kind
   if kind == "scalar" then return info.write(r, o, v, info.name, level + 1) end
   if kind == "pointer" then return store(info, r, o, v, level + 1) end
@@ -588,6 +610,7 @@ end
 
 -- A store into an existing object: the value replaces the whole object.
 function store(info, r, o, v, level)
+  v = unwrap(v)
   local kind = info.kind
   if kind == "scalar" then return info.write(r, o, v, info.name, level + 1) end
   if kind == "pointer" then
@@ -638,9 +661,10 @@ local function create(info, fname, level, ...)
     cd = fresh(info, info.count, level + 1)
     init_list(info, info.count, cd[REG], 0, level + 1, ...)
   end
+  local obj = public(cd)
   local gc = info.user_gc
-  if gc then M.gc(cd, gc) end
-  return cd
+  if gc then M.gc(obj, gc) end
+  return obj
 end
 
 function M.new(ct, ...)
@@ -675,6 +699,7 @@ function M.cdef(text)
 end
 
 function M.sizeof(ct, nelem)
+  ct = unwrap(ct)
   if is_cdata(ct) then return sizeof_cdata(ct) end
   local info = check_ct(ct, "sizeof", 1, 2)
   if info.vla then
@@ -696,6 +721,7 @@ end
 
 function M.istype(ct, obj)
   local info = check_ct(ct, "istype", 1, 2)
+  obj = unwrap(obj)
   if not is_cdata(obj) then return false end
   local o = obj[INFO]
   if o == info then return true end
@@ -706,6 +732,7 @@ function M.istype(ct, obj)
 end
 
 local function check_cdata(v, fname, arg, level)
+  v = unwrap(v)
   if not is_cdata(v) then
     fail(level + 1, "bad argument #%d to '%s' (cdata expected, got %s)", arg, fname, type(v))
   end
@@ -716,33 +743,34 @@ end
 local function memory_of(cd, level) return pointee(cd, level + 1) end
 
 function M.string(p, len)
-  check_cdata(p, "string", 1, 2)
+  p = check_cdata(p, "string", 1, 2)
   local r, o = memory_of(p, 2)
   if len == nil then return R.cstring(r, o) end
   return R.tostring(r, o, len)
 end
 
 function M.copy(dst, src, len)
-  check_cdata(dst, "copy", 1, 2)
+  dst = check_cdata(dst, "copy", 1, 2)
   local r, o = memory_of(dst, 2)
   if type(src) == "string" then
     if len == nil then return R.copy(r, o, src .. "\0", 0, #src + 1) end
     return R.copy(r, o, src, 0, len)
   end
-  check_cdata(src, "copy", 2, 2)
+  src = check_cdata(src, "copy", 2, 2)
   local sr, so = memory_of(src, 2)
   if len == nil then fail(2, "bad argument #3 to 'copy' (number expected, got nil)") end
   R.copy(r, o, sr, so, len)
 end
 
 function M.fill(dst, len, c)
-  check_cdata(dst, "fill", 1, 2)
+  dst = check_cdata(dst, "fill", 1, 2)
   local r, o = memory_of(dst, 2)
   R.fill(r, c or 0, o, len)
 end
 
 function M.cast(ct, init)
   local info = check_ct(ct, "cast", 1, 2)
+  init = unwrap(init)
   local kind = info.kind
   if kind == "pointer" then
     if init == nil then return pointer_to(info, 0) end
@@ -766,6 +794,25 @@ function M.cast(ct, init)
   fail(2, "invalid C type for cast: '%s'", info.name)
 end
 
+-- The shared metatable of a type's proxies: the table's metamethods, with the
+-- table (not the proxy) handed to the built-in ones.
+function proxy_template(info)
+  local template = newproxy(true)
+  local pmt, mt, user = getmetatable(template), info.mt, info.user_mt
+  for k, v in pairs(mt) do pmt[k] = v end
+  pmt.__index = function(u, k) return mt.__index(proxied[u], k) end
+  pmt.__newindex = function(u, k, v) return mt.__newindex(proxied[u], k, v) end
+  if not user.__tostring then pmt.__tostring = function(u) return mt.__tostring(proxied[u]) end end
+  if not user.__eq then pmt.__eq = function(a, b) return mt.__eq(unwrap(a), unwrap(b)) end end
+  pmt.__gc = function(u)
+    local cd = proxied[u]
+    local state = cd and rawget(cd, GCK)
+    local f = state and state.fin
+    if f then state.fin = nil; f(u) end
+  end
+  return template
+end
+
 function M.metatype(ct, mt)
   local info = check_ct(ct, "metatype", 1, 2)
   if type(mt) ~= "table" then
@@ -780,11 +827,11 @@ function M.metatype(ct, mt)
       cmt[k] = v
     end
   end
+  if mt.__len and not tables_have_len and newproxy then info.proxy = proxy_template(info) end
   return ctype_of(info)
 end
 
-local newproxy = newproxy                  -- Lua 5.1 and LuaJIT: tables have no __gc
-local function sentinel(fn)
+local function sentinel(fn)                -- Lua 5.1 and LuaJIT: tables have no __gc
   if newproxy then
     local p = newproxy(true)
     getmetatable(p).__gc = fn
@@ -793,12 +840,16 @@ local function sentinel(fn)
   return setmetatable({}, {__gc = fn})
 end
 
-function M.gc(cd, fin)
-  check_cdata(cd, "gc", 1, 2)
+function M.gc(obj, fin)
+  local cd = check_cdata(obj, "gc", 1, 2)
   local old = rawget(cd, GCK)
   if old then old.fin = nil end
-  if fin == nil then rawset(cd, GCK, nil); return cd end
+  if fin == nil then rawset(cd, GCK, nil); return obj end
   local state = {fin = fin}
+  if cd ~= obj then                         -- a proxy: its own __gc runs the finalizer
+    rawset(cd, GCK, state)
+    return obj
+  end
   state.sentinel = sentinel(function()
     local f = state.fin
     state.fin = nil
@@ -830,7 +881,7 @@ M.C = setmetatable({}, {
 
 -- memreg extras: the region under C data, and C data over a region.
 function M.region_of(cd)
-  check_cdata(cd, "region_of", 1, 2)
+  cd = check_cdata(cd, "region_of", 1, 2)
   return memory_of(cd, 2)
 end
 
