@@ -186,16 +186,5 @@ inline const char* check_string(lua_State* L, int arg, const char* fname, std::s
     return lua_tolstring(L, arg, &length);
 }
 
-/// A file path argument: a string without zero bytes. The OS stops at the first
-/// one, so "/etc/hostname\0.txt" would open /etc/hostname: refused instead.
-inline const char* check_path(lua_State* L, int arg, const char* fname) {
-    std::size_t n = 0;
-    const char* path = check_string(L, arg, fname, n);
-    if (const void* zero = std::memchr(path, 0, n))
-        throw_argument(arg, fname, "path contains a zero byte at position " +
-                                       std::to_string(static_cast<const char*>(zero) - path));
-    return path;
-}
-
 }  // namespace detail
 }  // namespace memreg::lua
