@@ -57,7 +57,10 @@ local function writes_whole(o, ok, v)
     local is_array, n = pcall(function() return #v end)
     local usable = pcall(function() return is_array and v[0] or v.kind end)
     if not usable then return end
-    assert(o.region:valid() and #o.region >= memreg.sizeof(v), "a usable view outlives its region's bytes")
+    -- Freeing a sub-region (o.region with o.parent) leaves its memory, and views made
+    -- from it before, alive: it is the parent's, which must then hold the view.
+    local memory = (o.parent and not o.region:valid()) and o.parent or o.region
+    assert(memory:valid() and #memory >= memreg.sizeof(v), "a usable view outlives its region's bytes")
     local last = is_array and v[n - 1] or v
     if memreg.typeof(last) == memreg.typeof("gc_shape") then write_shape(last) else last.y = 7 end
 end
