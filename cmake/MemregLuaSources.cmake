@@ -14,7 +14,7 @@
 #
 # A release whose tree is absent is skipped with a message; the build goes on without it.
 # Each built version <v> gets a static library (memreg_lua_<tag>, tag = v without dots,
-# "-" as "_") and, outside sanitizer builds, an interpreter (lua/<v>/lua) that loads C
+# "-" as "_", "+" as "x") and, outside sanitizer builds, an interpreter (lua/<v>/lua) that loads C
 # modules. src/lua/CMakeLists.txt reads MEMREG_LUA_SOURCE_VERSIONS and, for each,
 # MEMREG_LUA_<v>_INCLUDE, _LIBRARY, _INTERPRETER, _LABELS and _TEST_ENV.
 #
@@ -30,10 +30,12 @@ set(MEMREG_LUA_SOURCE_VERSIONS "" CACHE INTERNAL "")
 # What the torture tests need (memreg-lua on the torture Lua); empty when it is not built.
 add_custom_target(memreg_torture)
 
-# memreg_lua_tag(out v): a version as a target-name part ("5.4-torture" -> "54_torture").
+# memreg_lua_tag(out v): a version as a target-name part ("5.4-torture" -> "54_torture",
+# "5.4-c++" -> "54_cxx").
 function(memreg_lua_tag out v)
     string(REPLACE "." "" tag "${v}")
     string(REPLACE "-" "_" tag "${tag}")
+    string(REPLACE "+" "x" tag "${tag}")
     set(${out} ${tag} PARENT_SCOPE)
 endfunction()
 

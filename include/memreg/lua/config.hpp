@@ -20,11 +20,19 @@
 #include <limits>
 #include <string>
 
+// Lua's headers declare C functions; a host that compiles Lua as C++ (as many game
+// engines do) defines MEMREG_LUA_CXX=1 so they are declared as C++ functions instead.
+#if defined(MEMREG_LUA_CXX) && MEMREG_LUA_CXX
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#else
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 }
+#endif
 
 #include "../error.hpp"
 
