@@ -13,6 +13,7 @@
 --                      integer bit operations (a quarter of the values to move)
 --          ffi         LuaJIT only: ffi.new("rgba_pixel[?]", n)
 --          ffi_memreg  LuaJIT only: FFI over a memreg region (ffi.cast of r:ptr())
+--          memreg_ffi  the FFI code as it is, with require "memreg.ffi" (every Lua)
 --
 -- Prints one line: variant, seconds, memory in KiB (Lua heap growth + bytes held
 -- outside the Lua heap by memreg), and a checksum that all variants must agree on.
@@ -160,12 +161,17 @@ elseif variant == "array" or variant == "batched" then
             return s
         end
     end
-elseif variant == "ffi" or variant == "ffi_memreg" then
-    local ffi = require "ffi"
+elseif variant == "ffi" or variant == "ffi_memreg" or variant == "memreg_ffi" then
+    -- memreg_ffi: the FFI program as it is, through require "memreg.ffi" (every Lua)
+    local ffi = require(variant == "memreg_ffi" and "memreg.ffi" or "ffi")
     ffi.cdef[[ typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel; ]]
     local keep  -- the memreg region behind the FFI pointer must stay referenced
     local function new_image(n)
         if variant == "ffi" then return ffi.new("rgba_pixel[?]", n) end
+        if variant == "memreg_ffi" then
+            outside = n * ffi.sizeof("rgba_pixel")
+            return ffi.new("rgba_pixel[?]", n)
+        end
         local memreg = require "memreg"
         keep = memreg.new(n * ffi.sizeof("rgba_pixel"))
         outside = #keep

@@ -42,6 +42,7 @@ for lua in lua5.4:5.4 luajit:jit; do
     variants=(tables tables_origin array batched)
     [[ $version == 5.4 ]] && variants+=(batched32)
     [[ $version == jit ]] && variants+=(ffi ffi_memreg)
+    variants+=(memreg_ffi)
     read -r ts tk tc <<<"$(run "$interpreter" "$version" tables)"
     ffi_time=""
     for variant in "${variants[@]}"; do
@@ -52,7 +53,7 @@ for lua in lua5.4:5.4 luajit:jit; do
         fi
         [[ $variant == ffi ]] && ffi_time=$s
         extra=""
-        if [[ $variant == ffi_memreg && -n $ffi_time ]]; then
+        if [[ ($variant == ffi_memreg || $variant == memreg_ffi) && -n $ffi_time ]]; then
             extra=" ($(awk -v a="$s" -v b="$ffi_time" 'BEGIN { printf "%.2f", a / b }')x ffi.new)"
         fi
         printf "| %s | %s | %s | %s%s | %s | %s | %s |\n" "$interpreter" "$variant" "$s" \

@@ -11,6 +11,7 @@
 // `host.checksum_region(r)` — the same over a region, checked by
 // memreg::lua::check_region.
 #include <memreg/lua.hpp>
+#include <memreg/lua/ffi.hpp>
 
 #include <cstdint>
 #include <cstdio>
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
     lua_State* L = luaL_newstate();
     if (L == nullptr) return 1;
     luaL_openlibs(L);
-    memreg::lua::preload(L);
+    memreg::lua::preload_ffi(L);  // require "memreg" and "memreg.ffi"
 
     lua_newtable(L);
     lua_pushcfunction(L, checksum);

@@ -2,6 +2,7 @@
 -- little-endian data, wrapping writes, memmove copies, size limit and messages).
 local t = require "harness"
 local memreg = require "memreg"
+local hostile = require "gc.hostile"
 local buffer = memreg.buffer
 
 local OOB = "buffer access out of bounds"
@@ -168,6 +169,23 @@ t.test("buffers are regions and regions are buffers", function()
     r:free()
     t.raises("invalid argument #1 to 'readu8' (region is invalid (freed, resized or its arena reset))",
              buffer.readu8, s, 0)
+end)
+
+t.test("writestring converts a number before it resolves the buffer (issue 9)", function()
+    local expected = tostring(12345.5)
+    for _, action in ipairs({"free", "grow", "shrink"}) do
+        hostile.steps(function() return {b = buffer.create(64)} end,
+                      function(o) return buffer.writestring(o.b, 2, 12345.5) end,
+                      function(o)
+                          if action == "free" then o.b:free()
+                          else o.b:resize(action == "grow" and 65536 or 1) end
+                      end,
+                      function(o, k, fired, ok)
+                          if ok then
+                              t.eq(buffer.readstring(o.b, 2, #expected), expected, action .. " at step " .. k)
+                          end
+                      end)
+    end
 end)
 
 t.done()

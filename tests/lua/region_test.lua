@@ -2,6 +2,7 @@
 -- under every Lua version (see harness.lua).
 local t = require "harness"
 local memreg = require "memreg"
+local hostile = require "gc.hostile"
 
 t.test("new is zero-filled and has a length", function()
     local r = memreg.new(16)
@@ -299,6 +300,96 @@ t.test("many regions come and go (collector frees them)", function()
         if i % 3 == 0 then r:free() end
     end
     collectgarbage(); collectgarbage()
+end)
+
+-- Issue 9: finalizers that run inside a call, objects used after their __gc.
+
+t.test("r:sub with its parent resized at the k-th GC step inside the call", function()
+    hostile.steps(function() return {r = memreg.new(4096)} end,
+                  function(o) return o.r:sub(0, 4096) end,
+                  function(o) o.r:resize(16) end,
+                  function(o, k, fired, ok, s)
+                      if ok and s:valid() then
+                          t.eq(#s <= #o.r, true, "a valid view inside its parent (step " .. k .. ")")
+                          s:fill(0x41)
+                      end
+                  end)
+end)
+
+t.test("writes land in the region as it is when they happen", function()
+    -- resized larger (moved) inside the call: the bytes are in the new memory
+    hostile.steps(function() return {r = memreg.new(64)} end,
+                  function(o) return o.r:writestring(2, "hostile") end,
+                  function(o) o.r:resize(65536) end,
+                  function(o, k, fired, ok)
+                      if ok then t.eq(o.r:readstring(2, 7), "hostile", "step " .. k) end
+                  end)
+end)
+
+t.test("large strings from a region freed inside the call", function()
+    local text = string.rep("abcdefgh", 512)
+    hostile.steps(function() return {r = memreg.fromstring(text)} end,
+                  function(o) return o.r:tostring() end,
+                  function(o) o.r:free() end,
+                  function(o, k, fired, ok, s)
+                      if ok then t.eq(s, text, "step " .. k) end
+                  end)
+end)
+
+t.test("the region __gc checks what it is given", function()
+    local gc = debug.getmetatable(memreg.new(1)).__gc
+    local f = io.tmpfile()
+    gc(f) gc({}) gc("x") gc(1) gc()
+    f:write("still a file")  -- its first bytes would have been taken for a region's
+    f:seek("set", 0)
+    t.eq(f:read("*a"), "still a file")
+    f:close()
+    local r = memreg.new(8)
+    gc(r) gc(r)  -- by hand, twice: dead, not freed twice
+    t.eq(r:valid(), false)
+    t.raises("region is invalid", r.read_u8, r, 0)
+end)
+
+t.test("a region reached after its __gc is dead", function()
+    local seen = {}
+    local function finalize(holder) -- runs after the region's own __gc (made later)
+        local r = holder.r
+        seen.valid = r:valid()
+        seen.len = pcall(function() return #r end)
+        seen.text = tostring(r)
+    end
+    do
+        local holder = {}
+        if newproxy then
+            local p = newproxy(true)
+            getmetatable(p).__gc = function() finalize(holder) end
+            holder.p = p
+        else
+            setmetatable(holder, {__gc = finalize})
+        end
+        holder.r = memreg.new(32)
+    end
+    collectgarbage() collectgarbage()
+    t.eq(seen.valid, false)
+    t.eq(seen.len, false)
+    t.eq(seen.text, "memreg.region(invalid)")
+end)
+
+t.test("messages keep zero bytes", function()
+    local r = memreg.new(8)
+    local err = t.raises("got 'x", r.read_u8, r, 0, "x\0y")
+    assert(err:find("x\0y'", 1, true), err)
+end)
+
+t.test("sizes above 2^53 are exact or an error, never rounded", function()
+    local ok, n = pcall(memreg.sizeof, "char[9007199254740993]")
+    if not ok then
+        assert(not t.int64, n)
+        assert(n:find("cannot be represented exactly", 1, true), n)
+    else
+        assert(t.int64, "a size above 2^53 pushed as a number: " .. string.format("%.17g", n))
+        t.eq(n, 9007199254740993)
+    end
 end)
 
 t.done()

@@ -458,6 +458,16 @@ gc_test("sizeof, typeof, offsetof and alignof keep their type alive through the 
     end, function(ok, s) assert(ok, s); t.eq(s, "ctype<struct packet>") end)
 end)
 
+t.test("separate cdef calls cost what they add, not what was defined before", function()
+    -- 8000 calls took 12.6 s when each copied the registry; now ~0.1-0.3 s (ASan).
+    local start = os.clock()
+    for i = 1, 8000 do memreg.cdef("typedef struct { int x; } many_" .. i .. ";") end
+    local seconds = os.clock() - start
+    t.eq(memreg.sizeof("many_1"), 4)
+    t.eq(memreg.sizeof("many_8000"), 4)
+    assert(seconds < 4, "8000 cdef calls took " .. seconds .. " s")
+end)
+
 -- Last: it leaves this state without a registry.
 t.test("a registry finalized by hand refuses cdef and type names from then on", function()
     local cdecl = debug.getregistry()["memreg.cdecl"]

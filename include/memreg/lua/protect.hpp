@@ -20,7 +20,9 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <string_view>
 #include <typeinfo>
+#include <utility>
 
 #include <cxxabi.h>
 
@@ -30,9 +32,15 @@ namespace memreg::lua {
 
 /// Raised for a bad argument: "bad argument #2 to 'read_u8' (number expected, got
 /// string)", the wording of Lua's own luaL_argerror.
+/// It keeps the whole message: a problem can quote Lua input with zero bytes in it
+/// (packsize("i\0")), where what() would stop at the first one.
 class argument_error : public bad_argument {
 public:
-    using bad_argument::bad_argument;
+    explicit argument_error(std::string text) : bad_argument(text), text_(std::move(text)) {}
+    [[nodiscard]] std::string_view text() const noexcept { return text_; }
+
+private:
+    std::string text_;
 };
 
 namespace detail {
@@ -40,13 +48,16 @@ namespace detail {
 /// Room for any message the binding makes; longer ones (a huge what()) are cut.
 inline constexpr std::size_t message_capacity = 512;
 
-/// Copies what into buffer, cut to fit, always terminated.
-inline void copy_message(char (&buffer)[message_capacity], const char* what) noexcept {
-    std::size_t n = std::strlen(what);
-    if (n >= message_capacity) n = message_capacity - 1;
-    std::memcpy(buffer, what, n);
-    buffer[n] = '\0';
-}
+/// A message copied out of an exception, zero bytes and all, cut to fit.
+struct message_copy {
+    char text[message_capacity];
+    std::size_t size = 0;
+
+    void assign(std::string_view what) noexcept {
+        size = what.size() < message_capacity ? what.size() : message_capacity;
+        std::memcpy(text, what.data(), size);
+    }
+};
 
 /// True for the exception a Lua error travels as: LuaJIT's are foreign (no C++ type);
 /// a Lua compiled as C++ throws a pointer to its `struct lua_longjmp`.
@@ -59,28 +70,29 @@ inline bool is_lua_error(const std::type_info* type) noexcept {
 /// able to pass through on LuaJIT, whose errors are unwinding exceptions.
 template <int (*Body)(lua_State*)>
 int protect(lua_State* L) {
-    char message[message_capacity];
+    message_copy message;
     {
         try {
             return Body(L);
         } catch (const std::bad_alloc& e) {
             // allocation_failure names the operation; a plain bad_alloc does not.
             const char* what = e.what();
-            copy_message(message, std::strcmp(what, "std::bad_alloc") == 0 ? "not enough memory"
-                                                                         : what);
+            message.assign(std::strcmp(what, "std::bad_alloc") == 0 ? "not enough memory" : what);
+        } catch (const argument_error& e) {
+            message.assign(e.text());
         } catch (const std::exception& e) {
-            copy_message(message, e.what());
+            message.assign(e.what());
         } catch (...) {
             // Lua's own errors raised inside the body belong to the pcall that waits for
             // them: let them go on.
             if (is_lua_error(abi::__cxa_current_exception_type())) throw;
-            copy_message(message, "unknown C++ exception");
+            message.assign("unknown C++ exception");
         }
     }
     // Every C++ object of the body is destroyed here: raising is safe. Like
     // luaL_error, the message starts with the calling Lua code's position.
     luaL_where(L, 1);
-    lua_pushstring(L, message);
+    lua_pushlstring(L, message.text, message.size);
     lua_concat(L, 2);
     return lua_error(L);
 }

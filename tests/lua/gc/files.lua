@@ -4,7 +4,7 @@
 -- invalid (every call checks the file's size), never raise SIGBUS.
 local memreg = require "memreg"
 
-local path = (os.getenv("MEMREG_TEST_DIR") or ".") .. "/gc_files_" ..
+local path = (os.getenv("MEMREG_TEST_DIR") or "/tmp") .. "/gc_files_" ..
              (jit and "jit" or _VERSION:match("%d%.%d")) .. ".bin"
 
 local function write_file(text)

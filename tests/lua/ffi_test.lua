@@ -1,0 +1,319 @@
+-- memreg.ffi: LuaJIT's FFI C-data API on every Lua version (docs/ffi.md).
+local t = require "harness"
+local ffi = require "memreg.ffi"
+local memreg = require "memreg"
+
+ffi.cdef [[
+typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel;
+typedef struct { int x, y; } ffi_pt;
+typedef struct { ffi_pt a; uint8_t b[3]; } ffi_outer;
+typedef union { int i; float f; } ffi_un;
+struct ffi_node { struct ffi_node *next; int v; char name[8]; };
+enum ffi_color { FFI_RED, FFI_GREEN = 5, FFI_BLUE };
+typedef struct { double x, y; } ffi_point;
+]]
+
+local function elements(a, n)
+    local out = {}
+    for i = 0, n - 1 do out[#out + 1] = tostring(a[i]) end
+    return table.concat(out, " ")
+end
+
+t.test("module: loaded by require, the same module each time, with os and arch", function()
+    t.eq(require "memreg.ffi", ffi, "require")
+    t.eq(type(ffi.os), "string", "os")
+    t.eq(type(ffi.arch), "string", "arch")
+    t.eq(ffi.abi("32bit") ~= ffi.abi("64bit"), true, "one word size")
+    t.eq(ffi.abi("le") ~= ffi.abi("be"), true, "one byte order")
+    t.eq(ffi.abi("no such"), false, "unknown abi")
+    t.raises("bad argument #1 to 'abi' (string expected, got nil)", ffi.abi)
+    t.eq(ffi.abi("64bit"), ffi.sizeof("void *") == 8, "64bit")
+end)
+
+t.test("new: zero-filled scalars, arrays, structs and VLAs", function()
+    local a = ffi.new("int[4]")
+    t.eq(elements(a, 4), "0 0 0 0")
+    local v = ffi.new("rgba_pixel[?]", 3)
+    t.eq(v[2].alpha, 0)
+    t.eq(ffi.sizeof(v), 12, "sizeof a VLA object")
+    local p = ffi.new("ffi_pt")
+    t.eq(p.x + p.y, 0)
+    t.raises("bad argument #2 to 'new' (size of 'int [?]' expected, got nil)", ffi.new, "int[?]")
+    t.raises("bad argument #2 to 'new' (size of 'int [?]' expected, got -1)", ffi.new, "int[?]", -1)
+    t.raises("bad argument #2 to 'new' (size of 'int [?]' expected, got 1.5)", ffi.new, "int[?]", 1.5)
+    t.raises("bad argument #1 to 'new' (C type expected, got nil)", ffi.new)
+    t.raises("unknown type name 'no_such_t'", ffi.new, "no_such_t")
+    t.raises("cannot create an object of type 'void'", ffi.new, "void")
+end)
+
+t.test("initializers: LuaJIT's rules", function()
+    t.eq(elements(ffi.new("int[?]", 4, 7), 4), "7 7 7 7", "one initializer repeats")
+    t.eq(elements(ffi.new("int[4]", {5}), 4), "5 5 5 5", "one table element repeats")
+    t.eq(elements(ffi.new("int[?]", 4, {5}), 4), "5 0 0 0", "not in a VLA")
+    t.eq(elements(ffi.new("int[4]", 1, 2), 4), "1 2 0 0", "two initializers: zero-fill")
+    t.eq(elements(ffi.new("int[3]", {[0] = 4, 5}), 3), "4 5 0", "a zero-based table")
+    local o = ffi.new("ffi_outer", {{1, 2}, {3, 4, 5}})
+    t.eq(o.a.x .. " " .. o.a.y .. " " .. elements(o.b, 3), "1 2 3 4 5", "nested tables")
+    o = ffi.new("ffi_outer", {a = {x = 9}, b = {7}})
+    t.eq(o.a.x .. " " .. o.a.y .. " " .. elements(o.b, 3), "9 0 7 7 7", "by name")
+    local p = ffi.new("ffi_pt", 3, 4)
+    t.eq(p.x * 10 + p.y, 34, "positional")
+    t.eq(ffi.new("ffi_un", 3).i, 3, "a union: its first field")
+    t.eq(ffi.string(ffi.new("char[5]", "hello!!"), 5), "hello", "a string, cut to the array")
+    local c = ffi.new("char[8]", "hi")
+    t.eq(ffi.string(c) .. tostring(c[2]), "hi0", "a string and its zero")
+    local copy = ffi.new("ffi_pt", p)
+    t.eq(copy.y, 4, "a C data object of the same type is copied")
+    t.raises("too many initializers for 'int [2]'", ffi.new, "int[2]", 1, 2, 3)
+    t.raises("too many initializers for 'struct ffi_pt'", ffi.new, "ffi_pt", 1, 2, 3)
+    t.raises("too many initializers for 'int [2]'", ffi.new, "int[2]", {1, 2, 3})
+    t.raises("too many initializers for 'int'", ffi.new, "int", 1, 2)
+    t.raises("cannot convert 'string' to 'int [2]'", ffi.new, "int[2]", "ab")
+    t.raises("cannot convert 'struct ffi_pt' to 'struct ffi_outer'", ffi.new, "ffi_outer", p)
+end)
+
+t.test("stores convert as LuaJIT does: truncation, modulo 2^N, booleans", function()
+    local u8 = ffi.new("uint8_t[5]", 300, -1, 255.9, true, -0.5)
+    t.eq(elements(u8, 5), "44 255 255 1 0")
+    local i8 = ffi.new("int8_t[3]", 200, -129, -3.9)
+    t.eq(elements(i8, 3), "-56 127 -3")
+    local u32 = ffi.new("uint32_t[2]", -1, 2 ^ 32 + 5)
+    t.eq(elements(u32, 2), "4294967295 5")
+    local p = ffi.new("ffi_pt", 3.9, -3.9)
+    t.eq(p.x .. " " .. p.y, "3 -3")
+    local b = ffi.new("bool[3]", 1, 0, true)
+    t.eq(elements(b, 3), "true false true")
+    local d = ffi.new("double[1]", true)
+    t.eq(d[0], 1)
+    local i64 = ffi.new("int64_t[2]", -2.5, 2 ^ 40)
+    t.eq(i64[0] == -2 and i64[1] == 2 ^ 40, true, "int64")
+    t.raises("cannot convert 'string' to 'int'", function() p.x = "12" end)
+    t.raises("cannot convert 'table' to 'int'", function() p.x = {} end)
+    t.raises("cannot convert 'nil' to 'int'", function() p.x = nil end)
+    t.raises("cannot convert 'nil' to 'bool'", function() b[0] = nil end)
+end)
+
+t.test("the rgba program: VLA, fields, truncation", function()
+    local n = 64
+    local img = ffi.new("rgba_pixel[?]", n)
+    local f = 255 / (n - 1)
+    for i = 0, n - 1 do
+        img[i].green = i * f
+        img[i].alpha = 255
+    end
+    for i = 0, n - 1 do
+        local y = 0.3 * img[i].red + 0.59 * img[i].green + 0.11 * img[i].blue
+        img[i].red = y; img[i].green = y; img[i].blue = y
+    end
+    local sum = 0
+    for i = 0, n - 1 do sum = sum + img[i].red + img[i].green + img[i].blue + img[i].alpha end
+    t.eq(sum, 30618)  -- what LuaJIT's FFI gives
+end)
+
+t.test("every index is bounds-checked", function()
+    local a = ffi.new("int[4]")
+    t.raises("index 4 is outside 'int [4]' (valid: 0 to 3)", function() return a[4] end)
+    t.raises("index -1 is outside 'int [4]' (valid: 0 to 3)", function() a[-1] = 1 end)
+    local v = ffi.new("rgba_pixel[?]", 2)
+    t.raises("index 2 is outside 'struct rgba_pixel [?]' (valid: 0 to 1)", function() return v[2] end)
+    t.raises("'int [4]' cannot be indexed with 'x'", function() return a.x end)
+    t.raises("'int [4]' cannot be indexed with NaN", function() return a[0 / 0] end)
+    t.eq(a[1.7], 0, "a fraction is truncated")
+    local p = ffi.new("ffi_pt")
+    t.raises("'struct ffi_pt' has no member named 'z'", function() return p.z end)
+    t.raises("'struct ffi_pt' has no member named 'z'", function() p.z = 1 end)
+    local q = ffi.cast("ffi_pt *", p)
+    t.eq(q[0].x, 0)
+    t.raises("index 1 of 'struct ffi_pt *' is outside its memory (8 bytes of 8 at offset 0)",
+             function() return q[1] end)
+end)
+
+t.test("C data dies with its memory: freed, resized", function()
+    local p = ffi.new("ffi_pt", 1, 2)
+    local r = ffi.region_of(p)
+    t.eq(memreg.isregion(r), true, "region_of")
+    local mem = memreg.new(16)
+    local img = ffi.cast("rgba_pixel *", mem)
+    local e = img[1]
+    mem:resize(4096)
+    t.raises("region is invalid", function() return e.red end)
+    t.raises("region is invalid", function() img[0].red = 1 end)
+    t.raises("region is invalid", ffi.fill, img, 1)
+    r:free()
+    t.raises("region is invalid", function() return p.x end)
+    t.raises("region is invalid", function() p.y = 3 end)
+    t.raises("region is invalid", ffi.string, ffi.cast("char *", p), 2)
+    t.raises("bad argument #1 to 'region_of' (cdata expected, got number)", ffi.region_of, 1)
+end)
+
+t.test("C data over any region", function()
+    local r = memreg.new(16)
+    r:write_u8(0, 10, 20, 30, 40)
+    local px = ffi.cast("rgba_pixel *", r)
+    t.eq(px.green, 20, "p.field")
+    t.eq(px[3].alpha, 0, "p[i]")
+    px[1].red = 7
+    t.eq(r:read_u8(4), 7, "written through")
+    t.raises("is outside its memory", function() return px[4] end)
+    local view = ffi.region_of(px)
+    t.eq(view:ptr() == r:ptr() and #view == #r, true, "region_of: a view of the region")
+    view:free()
+    t.raises("region is invalid", function() return px.red end)
+    t.eq(r:read_u8(0), 10, "retiring the view leaves the region")
+end)
+
+t.test("pointers: NULL is nil, pointers into memreg memory dereference", function()
+    local a = ffi.new("struct ffi_node", {v = 1})
+    local b = ffi.new("struct ffi_node", {v = 2, name = "bee"})
+    t.eq(a.next, nil, "NULL reads as nil")
+    t.eq(a.next == nil, true)
+    a.next = b
+    t.eq(a.next.v, 2, "through the pointer")
+    t.eq(ffi.string(a.next.name), "bee")
+    t.eq(a.next == ffi.cast("struct ffi_node *", b), true, "same address")
+    a.next = nil
+    t.eq(a.next, nil, "set to NULL")
+    local null = ffi.cast("int *", nil)
+    t.eq(tostring(null), "cdata<int *>: NULL")
+    t.raises("attempt to dereference a NULL 'int *'", function() return null[0] end)
+    local outside = ffi.cast("int *", 4096)
+    t.eq(tostring(outside), "cdata<int *>: 0x00001000")
+    t.raises("cannot dereference 'int *' 0x1000: not memory of a region of this Lua state",
+             function() return outside[0] end)
+    t.raises("cannot convert 'number' to 'struct ffi_node *'", function() a.next = 5 end)
+    t.raises("'void *' cannot be dereferenced", function() return ffi.cast("void *", a)[0] end)
+end)
+
+t.test("typeof: ctypes print LuaJIT's names and construct", function()
+    t.eq(tostring(ffi.typeof("int8_t")), "ctype<char>")
+    t.eq(tostring(ffi.typeof("uint8_t")), "ctype<unsigned char>")
+    t.eq(tostring(ffi.typeof("int16_t")), "ctype<short>")
+    t.eq(tostring(ffi.typeof("uint32_t")), "ctype<unsigned int>")
+    t.eq(tostring(ffi.typeof("int64_t")), "ctype<int64_t>")
+    t.eq(tostring(ffi.typeof("double")), "ctype<double>")
+    t.eq(tostring(ffi.typeof("bool")), "ctype<bool>")
+    t.eq(tostring(ffi.typeof("enum ffi_color")), "ctype<enum ffi_color>")
+    t.eq(tostring(ffi.typeof("struct ffi_node *")), "ctype<struct ffi_node *>")
+    t.eq(tostring(ffi.typeof("int[3][2]")), "ctype<int [3][2]>")
+    t.eq(tostring(ffi.typeof("rgba_pixel[?]")), "ctype<struct rgba_pixel [?]>")
+    local pt = ffi.typeof("ffi_pt")
+    local p = pt(1, 2)
+    t.eq(p.y, 2, "a ctype constructs")
+    t.eq(ffi.typeof(p), pt, "typeof(cdata)")
+    t.eq(ffi.istype(pt, p), true)
+    t.eq(ffi.istype("ffi_outer", p), false)
+    t.eq(ffi.istype("int", 1), false, "a number is no cdata")
+    t.eq(ffi.istype("int32_t", ffi.new("int")), true, "the same type by two names")
+    local vla = ffi.typeof("int[?]")
+    t.eq(ffi.sizeof(vla(5)), 20)
+    t.eq(tostring(ffi.new("int", 10)):match("^cdata<int>: 0x%x+$") ~= nil, true, "tostring")
+    t.raises("bad argument #1 to 'typeof' (C type expected, got number)", ffi.typeof, 1)
+end)
+
+t.test("sizeof, alignof, offsetof", function()
+    t.eq(ffi.sizeof("rgba_pixel"), 4)
+    t.eq(ffi.sizeof("int[?]", 5), 20)
+    t.eq(ffi.sizeof("int[?]"), nil, "a VLA without a count")
+    t.eq(ffi.alignof("ffi_point"), ffi.alignof("double"))
+    t.eq(ffi.offsetof("ffi_pt", "y"), 4)
+    t.eq(ffi.offsetof("ffi_pt", "nope"), nil)
+    t.raises("bad argument #2 to 'sizeof' (size of 'int [?]' expected, got -2)", ffi.sizeof, "int[?]", -2)
+end)
+
+t.test("string, copy, fill: bounded by the memory", function()
+    local buf = ffi.new("uint8_t[?]", 8)
+    ffi.copy(buf, "abc")
+    t.eq(ffi.string(buf), "abc")
+    t.eq(ffi.string(buf, 4), "abc\0")
+    ffi.copy(buf, "xyzw", 2)
+    t.eq(ffi.string(buf, 3), "xyc")
+    local other = ffi.new("uint8_t[8]", 1, 2, 3)
+    ffi.copy(buf, other, 3)
+    t.eq(elements(buf, 4), "1 2 3 0")
+    ffi.fill(buf, 8, 10)
+    t.eq(elements(buf, 8), "10 10 10 10 10 10 10 10")
+    ffi.fill(buf, 2)
+    t.eq(elements(buf, 3), "0 0 10")
+    -- LuaJIT writes past the array; memreg.ffi refuses.
+    t.raises("outside region of size 5", ffi.fill, ffi.new("unsigned char[?]", 5), 20, 10)
+    t.raises("outside region of size 8", ffi.copy, buf, ("x"):rep(9))
+    t.raises("outside region of size 8", ffi.string, buf, 9)
+    ffi.fill(buf, 8, 65)
+    t.raises("cstring", ffi.string, buf)  -- no zero byte inside the memory
+    t.raises("bad argument #1 to 'string' (cdata expected, got nil)", ffi.string, nil)
+    t.raises("bad argument #1 to 'copy' (cdata expected, got string)", ffi.copy, "a", "b")
+    t.raises("bad argument #2 to 'copy' (cdata expected, got number)", ffi.copy, buf, 1, 1)
+    t.raises("bad argument #3 to 'copy' (number expected, got nil)", ffi.copy, buf, other)
+    t.raises("bad argument #1 to 'fill' (cdata expected, got nil)", ffi.fill, nil, 1)
+end)
+
+t.test("cast: pointers over the same memory, numbers from scalars", function()
+    local a = ffi.new("int", 1)
+    local arr = ffi.new("int[?]", 2, 100, 200)
+    local pa = ffi.cast("int *", a)
+    t.eq(ffi.cast("int", pa), 1, "a scalar's value as the address, as in LuaJIT")
+    local p = ffi.cast("int *", arr)
+    t.eq(p[1], 200)
+    p[0] = 7
+    t.eq(arr[0], 7, "the same memory")
+    t.eq(ffi.cast("uint8_t", 257), 1, "modulo 2^8")
+    t.eq(ffi.cast("int32_t", -3.7), -3)
+    t.raises("invalid C type for cast: 'struct ffi_pt'", ffi.cast, "ffi_pt", 1)
+    t.raises("cannot convert 'string' to 'int *'", ffi.cast, "int *", "x")
+end)
+
+t.test("gc: finalizers run once, can be replaced and removed", function()
+    local ran = {}
+    local p = ffi.gc(ffi.new("ffi_pt", 3, 4), function(o) ran[#ran + 1] = o.x end)
+    t.eq(p.y, 4, "returned unchanged")
+    p = nil
+    collectgarbage(); collectgarbage()
+    t.eq(#ran, 1, "ran")
+    t.eq(ran[1], 3, "with the object")
+    local q = ffi.gc(ffi.new("ffi_pt"), function() ran[#ran + 1] = "old" end)
+    ffi.gc(q, function() ran[#ran + 1] = "new" end)
+    local r = ffi.gc(ffi.new("ffi_pt"), function() ran[#ran + 1] = "removed" end)
+    ffi.gc(r, nil)
+    q, r = nil, nil
+    collectgarbage(); collectgarbage()
+    t.eq(table.concat(ran, " ", 2), "new")
+    t.raises("bad argument #1 to 'gc' (cdata expected, got table)", ffi.gc, {}, print)
+end)
+
+t.test("metatype: methods and metamethods", function()
+    local point
+    point = ffi.metatype("ffi_point", {
+        __add = function(a, b) return point(a.x + b.x, a.y + b.y) end,
+        __len = function(a) return math.sqrt(a.x * a.x + a.y * a.y) end,
+        __tostring = function(a) return ("(%g, %g)"):format(a.x, a.y) end,
+        __index = {area = function(a) return a.x * a.x + a.y * a.y end},
+    })
+    local a = point(3, 4)
+    t.eq(a:area(), 25)
+    t.eq(tostring(a + point(0.5, 8)), "(3.5, 12)")
+    t.eq(#a, 5, "__len (a userdata proxy on Lua 5.1 and LuaJIT)")
+    t.eq(ffi.istype(point, a) and ffi.sizeof(a), 16, "a proxy is C data to every function")
+    local gone = false
+    ffi.gc(point(1, 1), function(p) gone = p.x == 1 end)
+    collectgarbage(); collectgarbage()
+    t.eq(gone, true, "ffi.gc on a proxy")
+    local arr = ffi.new("ffi_point[2]")
+    t.eq(arr[1]:area(), 0, "elements of an array get the metatype")
+    t.raises("cannot change a protected metatable", ffi.metatype, "ffi_point", {})
+    t.raises("bad argument #2 to 'metatype' (table expected, got nil)", ffi.metatype, "ffi_pt")
+    t.raises("'struct ffi_point' has no member named 'nope'", function() return a.nope end)
+end)
+
+t.test("ffi.C: enum constants", function()
+    t.eq(ffi.C.FFI_RED, 0)
+    t.eq(ffi.C.FFI_BLUE, 6)
+    t.raises("missing declaration for symbol 'printf'", function() return ffi.C.printf end)
+    t.raises("cannot assign to ffi.C.x", function() ffi.C.x = 1 end)
+end)
+
+t.test("cdef: errors name the place", function()
+    t.raises("bad argument #1 to 'cdef' (string expected, got nil)", ffi.cdef)
+    t.raises("line=1", ffi.cdef, "struct { int x }")
+end)
+
+t.done()
