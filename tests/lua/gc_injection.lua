@@ -30,7 +30,7 @@
 -- undisturbed run, and after every run every valid region among the results and in
 -- the setup's table is read and written whole (a sanitizer build sees any stale span).
 --
--- Coverage names: memreg.<f> (module functions), memreg.buffer.<f>, host.<f>
+-- Coverage names: memreg.<f> (module functions), memreg.buffer.<f>, ffi.<f> (memreg.ffi), host.<f>
 -- (memreg-lua's host functions), <type>.<method> and <type>.<__metamethod> for every
 -- metatable named memreg.<type> in the registry (region, heap, arena, view, ctype,
 -- …). A name with no spec fails the test, and so does a spec for a name the binding
@@ -241,6 +241,7 @@ local function coverage_names()
         end
     end
     add("memreg.", memreg, {})
+    add("ffi.", require "memreg.ffi", {})  -- memreg.ffi: Lua over the region methods
     if type(host) == "table" then add("host.", host, {}) end
     -- luaL_newmetatable files every metatable under its name on every version
     -- (__name is only set by 5.3+).

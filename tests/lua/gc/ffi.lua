@@ -1,0 +1,69 @@
+-- GC-injection specs for memreg.ffi (format: the top of tests/lua/gc_injection.lua).
+-- memreg.ffi is Lua over memreg's region methods; these runs check that a finalizer
+-- which frees or resizes the region under C data, or calls the function again, in
+-- the middle of an ffi call leaves either a correct result or a Lua error.
+local memreg = require "memreg"
+local ffi = require "memreg.ffi"
+
+ffi.cdef [[
+typedef struct { uint8_t red, green, blue, alpha; } gc_ffi_pixel;
+typedef struct { int32_t x, y; char name[8]; } gc_ffi_item;
+]]
+
+-- C data over a region the standard actions free and resize.
+local function pixels()
+    local r = memreg.new(64)
+    for i = 0, 63 do r:write_u8(i, i) end
+    return {region = r, img = ffi.cast("gc_ffi_pixel *", r)}
+end
+local function items()
+    local r = memreg.new(64)
+    r:writestring(8, "name")
+    return {region = r, item = ffi.cast("gc_ffi_item *", r)}
+end
+local function nothing() return {} end
+-- metatype can be given once per type: each run declares its own.
+local declared = 0
+local function fresh_type()
+    declared = declared + 1
+    local name = "gc_ffi_meta_" .. declared
+    ffi.cdef("typedef struct { int v; } " .. name .. ";")
+    return {name = name}
+end
+local function twice(self) return self.v * 2 end
+
+-- After a run, C data either reads its memory or, when the region was freed or
+-- resized under it, raises "region is invalid"; nothing else.
+local function reads_back(o)
+    local read_ok, err = pcall(function() return o.img[15].alpha end)
+    assert(read_ok or tostring(err):find("region is invalid", 1, true), tostring(err))
+end
+
+return {
+    ["ffi.new"] = {setup = nothing, same = false,
+                   call = function() return ffi.new("gc_ffi_item[?]", 2, {{x = 1, name = "abc"}, {2}}) end,
+                   check = function(_, ok, v)
+                       if ok then assert(ffi.string(v[0].name) == "abc" and v[1].x == 2) end
+                   end},
+    ["ffi.typeof"] = {setup = nothing, same = false,
+                      call = function() return ffi.typeof("gc_ffi_item[?]") end},
+    ["ffi.cdef"] = {setup = nothing,
+                    call = function() ffi.cdef("typedef struct { int q; } gc_ffi_again;") end},
+    ["ffi.sizeof"] = {setup = pixels, call = function(o) return ffi.sizeof(o.img), ffi.sizeof("gc_ffi_item") end},
+    ["ffi.alignof"] = {setup = nothing, call = function() return ffi.alignof("gc_ffi_item") end},
+    ["ffi.offsetof"] = {setup = nothing, call = function() return ffi.offsetof("gc_ffi_item", "name") end},
+    ["ffi.istype"] = {setup = pixels, call = function(o) return ffi.istype("gc_ffi_pixel *", o.img) end},
+    ["ffi.string"] = {setup = items, call = function(o) return ffi.string(o.item.name), ffi.string(o.item, 16) end},
+    ["ffi.copy"] = {setup = pixels, call = function(o) ffi.copy(o.img, o.img[4], 32) end, check = reads_back},
+    ["ffi.fill"] = {setup = pixels, call = function(o) ffi.fill(o.img, 64, 7) end, check = reads_back},
+    ["ffi.cast"] = {setup = pixels, same = false,
+                    call = function(o) return ffi.cast("gc_ffi_item *", o.region), ffi.cast("int", o.img[3].green) end},
+    ["ffi.gc"] = {setup = pixels, same = false,
+                  call = function(o) return ffi.gc(o.img, function() end) end},
+    ["ffi.metatype"] = {setup = fresh_type, same = false,
+                        call = function(o) return ffi.metatype(o.name, {__index = {twice = twice}}) end,
+                        check = function(o, ok, ct) if ok then assert(ct(21):twice() == 42) end end},
+    ["ffi.abi"] = {setup = nothing, call = function() return ffi.abi("le"), ffi.abi("64bit") end},
+    ["ffi.region_of"] = {setup = pixels, same = false,
+                         call = function(o) return ffi.region_of(o.img) end},
+}
