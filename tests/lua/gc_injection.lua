@@ -37,7 +37,10 @@
 -- does not have.
 --
 -- MEMREG_GC_ONLY=<Lua pattern> runs only the names that match it, without the
--- coverage check (for debugging one function).
+-- coverage check (for debugging one function). MEMREG_GC_RUN=<spec file> runs only
+-- the cases of that file, and MEMREG_GC_RUN=none only the coverage check: CTest runs
+-- one test per spec file, so the torture Lua's runs spread over the cores, and one
+-- coverage test (lua_lua<v>_gc_injection) that loads every spec and runs none.
 --
 -- On a stock Lua GC steps inside a call are rare (the driver makes the collector as
 -- eager as each version allows); under the torture Lua (HARDMEMTESTS: a full
@@ -271,23 +274,35 @@ for name in pairs(names) do sorted[#sorted + 1] = name end
 table.sort(sorted)
 
 local only = os.getenv("MEMREG_GC_ONLY")
+local run_file = os.getenv("MEMREG_GC_RUN")  -- nil: every file; "none": coverage only
+local function wanted(name)
+    if only then return name:find(only) ~= nil end
+    if run_file then return spec_owner[name] == run_file end
+    return true
+end
+if run_file and run_file ~= "none" then
+    local known = false
+    for _, file in ipairs(spec_files) do known = known or file == run_file end
+    if not known then fail("MEMREG_GC_RUN", "no spec file gc/" .. run_file .. ".lua") end
+end
+local check_coverage = not only and (run_file == nil or run_file == "none")
 local covered = 0
 for _, name in ipairs(sorted) do
     local case = specs[name]
-    if only and not name:find(only) then
-        -- not asked for
-    elseif case then
+    if case then
         covered = covered + 1
-        if case.setup then
+        if not wanted(name) then
+            -- another test runs it
+        elseif case.setup then
             run_case(name, case)
         else
             for i, c in ipairs(case) do run_case(name .. "#" .. i, c) end
         end
-    else
+    elseif check_coverage then
         fail(name, "no GC-injection spec (add one in tests/lua/gc/)")
     end
 end
-for name in pairs(only and {} or specs) do
+for name in pairs(check_coverage and specs or {}) do
     -- host.* exist only in memreg-lua (the test runs there; a stock interpreter skips them)
     if not names[name] and not (name:match("^host%.") and type(host) ~= "table") then fail(name, "spec for a function the binding does not have") end
 end

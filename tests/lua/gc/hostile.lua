@@ -10,6 +10,12 @@
 local hostile = {}
 
 local state = {armed = false, count = 0, k = 0, action = nil, fired = false}
+-- hostile.state.fired: whether the action has run. A call under test that must know
+-- whether it ran *inside* it reads this field right after the binding returns: a
+-- field read allocates nothing, while a function call may allocate a CallInfo, and
+-- under the torture Lua that allocation runs a collection (and so the action) after
+-- the binding has returned but before hostile.run disarms.
+hostile.state = state
 
 local make_sentinel
 local function finalizer()
