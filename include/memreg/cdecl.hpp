@@ -46,7 +46,7 @@ public:
         add("wchar_t", scalar_kind_of<wchar_t>());
     }
 
-    /// Parses declarations (typedefs, struct/union/enum definitions, #pragma pack) and
+    /// Parses declarations (typedefs, struct/union/enum definitions, `#pragma pack`) and
     /// adds the names they define. All or nothing: on a parse_error nothing is added.
     /// Costs what the text adds: the registry's names are not copied.
     void define(std::string_view declarations) {

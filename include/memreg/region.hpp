@@ -124,8 +124,11 @@ concept region_type = is_region_v<std::remove_cvref_t<T>>;
 
 }  // namespace memreg
 
+// A standard library specialization, not memreg API (Doxygen cannot place it).
+//! \cond
 template <class Byte>
 inline constexpr bool std::ranges::enable_borrowed_range<memreg::basic_region<Byte>> = true;
+//! \endcond
 
 namespace memreg {
 namespace detail {

@@ -40,7 +40,7 @@ public:
             name_ = kind == layout_kind::struct_ ? "struct <anonymous>" : "union <anonymous>";
     }
 
-    /// Caps each field's alignment at n (a power of two), like #pragma pack(n).
+    /// Caps each field's alignment at n (a power of two), like `#pragma pack(n)`.
     layout_builder& pack(std::size_t n) {
         check_power("layout_builder::pack", n);
         pack_ = n;

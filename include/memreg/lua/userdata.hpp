@@ -408,7 +408,7 @@ inline void push_region(lua_State* L, region bytes, int owner_index = 0) {
 }
 
 /// Pushes a read-only region over host memory (writes from Lua raise an error).
-inline void push_region(lua_State* L, const_region bytes, int owner_index = 0) {
+inline void push_region(lua_State* L, basic_region<const std::byte> bytes, int owner_index = 0) {
     push_region(L, region(const_cast<std::byte*>(bytes.data()), bytes.size()), owner_index);
     detail::to_userdata(L, -1)->read_only = true;
 }

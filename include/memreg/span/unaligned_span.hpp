@@ -158,8 +158,11 @@ private:
 
 }  // namespace memreg
 
+// A standard library specialization, not memreg API (Doxygen cannot place it).
+//! \cond
 template <class T, std::endian O>
 inline constexpr bool std::ranges::enable_borrowed_range<memreg::unaligned_span<T, O>> = true;
+//! \endcond
 
 // The proxy and T share T as their common reference, so the iterator models
 // std::indirectly_readable and the span is a std::ranges::random_access_range.
