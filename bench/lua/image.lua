@@ -1,4 +1,4 @@
--- The rgba image benchmark from LuaJIT's FFI documentation (origins/004): make a
+-- The rgba image benchmark from LuaJIT's FFI documentation (LuaJIT's FFI tutorial): make a
 -- green ramp of N pixels, then turn it grey ITER times. One variant per run:
 --
 --   lua5.4 image.lua VARIANT [side=400] [iterations=100]

@@ -1,4 +1,4 @@
--- RiscLua-style fixed buffers (origin 001): memory that never moves, written and
+-- RiscLua-style fixed buffers: memory that never moves, written and
 -- read at byte offsets — C strings, 32-bit words, and the address of another buffer
 -- — and handed to a C function of the host by address, the way RiscLua handed its
 -- register blocks to SWI calls. Runs in memreg-lua, whose `host` table holds the

@@ -1,4 +1,4 @@
--- The heap blob program of origin 000 (a LuaJIT FFI wrapper of Windows'
+-- The heap blob program (after a LuaJIT FFI wrapper of Windows'
 -- HeapCreate/HeapAlloc), with memreg: a heap object whose blobs free themselves
 -- when collected, checked for validity and size, and resized.
 local memreg = require "memreg"

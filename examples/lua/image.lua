@@ -1,4 +1,4 @@
--- The rgba image program from LuaJIT's FFI documentation (origins/004), written
+-- The rgba image program from LuaJIT's FFI documentation (LuaJIT's FFI tutorial), written
 -- with memreg: a C struct declared with memreg.cdef, an image of N pixels as
 -- r:array("rgba_pixel", N) indexed from 0 like an FFI array, and a fast variant
 -- that moves pixels in and out of Lua many at a time with batched reads and writes.

@@ -14,6 +14,7 @@
 #include <bit>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -160,6 +161,7 @@ public:
             std::free(r.data());
             return {};
         }
+        if (n > max_size) return {};
         if (alignment <= default_alignment) {
             void* moved = std::realloc(r.data(), n);
             return moved ? region(static_cast<std::byte*>(moved), n) : region();
@@ -177,7 +179,13 @@ public:
     }
 
 private:
+    // No object may be larger than PTRDIFF_MAX (pointer differences must fit), and an
+    // optimizer may elide a malloc whose result is unused and assume it succeeded:
+    // refuse such sizes here, not in malloc.
+    static constexpr std::size_t max_size = static_cast<std::size_t>(PTRDIFF_MAX);
+
     static void* raw_allocate(std::size_t n, std::size_t alignment) noexcept {
+        if (n > max_size) return nullptr;
         if (alignment <= default_alignment) return std::malloc(n);
         void* p = nullptr;
         return ::posix_memalign(&p, alignment, n) == 0 ? p : nullptr;

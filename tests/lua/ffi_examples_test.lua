@@ -1,4 +1,4 @@
--- The FFI programs of origins/004 in tests/lua/ffi/, changed only in their
+-- The FFI programs of LuaJIT's FFI tutorial in tests/lua/ffi/, changed only in their
 -- `require "memreg.ffi"`, must print what LuaJIT's FFI prints for them. Each
 -- tests/lua/ffi/<name>.luajit is the output of
 --     sed 's/require *(\?["'"'"']memreg\.ffi["'"'"'])\?/require "ffi"/' <name>.lua | luajit -

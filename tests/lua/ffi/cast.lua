@@ -1,4 +1,4 @@
--- ffi.cast (origins/004): pointers from scalars, numbers from pointers.
+-- ffi.cast (LuaJIT's FFI tutorial): pointers from scalars, numbers from pointers.
 local ffi = require "memreg.ffi"
 
 local a = ffi.new("int", 1)

@@ -1,4 +1,4 @@
--- ffi.fill (origins/004). The original fills 20 bytes into a 5-byte array: LuaJIT
+-- ffi.fill (LuaJIT's FFI tutorial). The original fills 20 bytes into a 5-byte array: LuaJIT
 -- writes past it, memreg.ffi raises (the expected output is memreg's error).
 local ffi = require("memreg.ffi")
 

@@ -1,4 +1,4 @@
--- ffi.gc (origins/004): a finalizer on C data.
+-- ffi.gc (LuaJIT's FFI tutorial): a finalizer on C data.
 local ffi = require("memreg.ffi")
 
 ffi.cdef[[

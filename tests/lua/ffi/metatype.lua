@@ -1,4 +1,4 @@
--- ffi.metatype (origins/004): the point example.
+-- ffi.metatype (LuaJIT's FFI tutorial): the point example.
 local ffi = require("memreg.ffi")
 
 ffi.cdef[[

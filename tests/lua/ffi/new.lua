@@ -1,4 +1,4 @@
--- ffi.new and ctype constructors (origins/004), without the C library calls.
+-- ffi.new and ctype constructors (LuaJIT's FFI tutorial), without the C library calls.
 local ffi = require "memreg.ffi"
 ffi.cdef[[
   struct point{

@@ -1,4 +1,4 @@
--- The rgba image program of LuaJIT's FFI tutorial (origins/004), smaller, with a checksum.
+-- The rgba image program of LuaJIT's FFI tutorial (LuaJIT's FFI tutorial), smaller, with a checksum.
 local ffi = require "memreg.ffi"
 ffi.cdef[[
 typedef struct { uint8_t red, green, blue, alpha; } rgba_pixel;

@@ -1,4 +1,4 @@
--- ffi.typeof printing (origins/004).
+-- ffi.typeof printing (LuaJIT's FFI tutorial).
 local ffi = require('memreg.ffi')
 
 ffi.cdef[[
