@@ -1,7 +1,9 @@
 // C-only declarations (anonymous structs, _Bool, flexible arrays, enums, packed
 // nesting) checked against the system's C compiler: the test writes a C program
-// that prints sizeof, _Alignof and offsetof, compiles it with `cc`, runs it, and
-// compares every number with what cdecl computed from the same text.
+// that prints sizeof, _Alignof and offsetof, compiles it with the build's C compiler
+// (MEMREG_TEST_C_COMPILER, `cc` by default: the cross compiler in cross builds), runs
+// it (under MEMREG_TEST_EMULATOR when set: qemu-user), and compares every number with
+// what cdecl computed from the same text.
 #include <memreg/cdecl.hpp>
 
 #include <catch2/catch.hpp>
@@ -13,6 +15,13 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#ifndef MEMREG_TEST_C_COMPILER
+#define MEMREG_TEST_C_COMPILER "cc"
+#endif
+#ifndef MEMREG_TEST_EMULATOR
+#define MEMREG_TEST_EMULATOR ""
+#endif
 
 namespace {
 
@@ -67,14 +76,14 @@ TEST_CASE("cdecl agrees with the system's C compiler on C-only declarations", "[
     const std::filesystem::path source = dir / "memreg_cdecl_check.c";
     const std::filesystem::path program = dir / "memreg_cdecl_check";
     std::ofstream(source) << c_program();
-    const std::string compile =
-        "cc -std=c11 -o '" + program.string() + "' '" + source.string() + "'";
+    const std::string compile = std::string(MEMREG_TEST_C_COMPILER) + " -std=c11 -o '" +
+                                program.string() + "' '" + source.string() + "'";
     REQUIRE(std::system(compile.c_str()) == 0);
 
     memreg::cdecl::registry types;
     types.define(declarations);
 
-    FILE* pipe = ::popen(("'" + program.string() + "'").c_str(), "r");
+    FILE* pipe = ::popen((std::string(MEMREG_TEST_EMULATOR) + " '" + program.string() + "'").c_str(), "r");
     REQUIRE(pipe != nullptr);
     for (const auto& [type, path] : queries) {
         INFO(type << " " << path);

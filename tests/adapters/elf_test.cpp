@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <bit>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -72,23 +74,40 @@ TEST_CASE("an ELF header read through a struct view matches readelf -h", "[view]
     file.read(bytes.data(), 64);
     REQUIRE(file.gcount() == 64);
 
+    // A 32-bit program (the i686 preset) is an ELFCLASS32 file: <elf.h>'s Elf32_Ehdr has
+    // the same fields, with 32-bit addresses and offsets.
+    const bool elf32 = sizeof(void*) == 4;
+    std::string declarations = elf_declarations;
+    std::string header = elf_header;
+    if (elf32) {
+        for (std::string* text : {&declarations, &header})
+            for (auto at = text->find("Elf64"); at != std::string::npos; at = text->find("Elf64", at))
+                text->replace(at, 5, "Elf32");
+        for (auto at = declarations.find("uint64_t"); at != std::string::npos; at = declarations.find("uint64_t", at))
+            declarations.replace(at, 8, "uint32_t");
+    }
     memreg::cdecl::registry types;
-    CHECK_THROWS_AS(types.define(elf_declarations), memreg::parse_error);  // no #define
-    types.define(std::string(elf_declarations).substr(0, std::string(elf_declarations).find('#')));
-    types.define(elf_header);
-    const memreg::layout ehdr = types.type("Elf64_Ehdr");
-    REQUIRE(ehdr.size() == 64);
+    CHECK_THROWS_AS(types.define(declarations), memreg::parse_error);  // no #define
+    types.define(declarations.substr(0, declarations.find('#')));
+    types.define(header);
+    const memreg::layout ehdr = types.type(elf32 ? "Elf32_Ehdr" : "Elf64_Ehdr");
+    REQUIRE(ehdr.size() == (elf32 ? 52u : 64u));
 
     const memreg::const_struct_view h(ehdr, memreg::to_region(bytes));
     CHECK(h.get<int>("e_ident[0]") == 0x7f);
     CHECK(h.string("e_ident").substr(1, 3) == "ELF");
-    CHECK(h.get<int>("e_ident[4]") == 2);  // ELFCLASS64
+    CHECK(h.get<int>("e_ident[4]") == (elf32 ? 1 : 2));  // ELFCLASS32, ELFCLASS64
+    // EI_DATA: ELFDATA2LSB (1) or ELFDATA2MSB (2), the machine's byte order.
+    CHECK(h.get<int>("e_ident[5]") == (std::endian::native == std::endian::little ? 1 : 2));
+    const auto address = [&](const char* field) -> std::uint64_t {
+        return elf32 ? h.get<std::uint32_t>(field) : h.get<std::uint64_t>(field);
+    };
 
     const auto expected = readelf(path);
     REQUIRE(expected.count("Entry point address"));
-    CHECK(h.get<std::uint64_t>("e_entry") == number(expected.at("Entry point address")));
-    CHECK(h.get<std::uint64_t>("e_phoff") == number(expected.at("Start of program headers")));
-    CHECK(h.get<std::uint64_t>("e_shoff") == number(expected.at("Start of section headers")));
+    CHECK(address("e_entry") == number(expected.at("Entry point address")));
+    CHECK(address("e_phoff") == number(expected.at("Start of program headers")));
+    CHECK(address("e_shoff") == number(expected.at("Start of section headers")));
     CHECK(h.get<unsigned>("e_flags") == number(expected.at("Flags")));
     CHECK(h.get<unsigned>("e_ehsize") == number(expected.at("Size of this header")));
     CHECK(h.get<unsigned>("e_phentsize") == number(expected.at("Size of program headers")));
@@ -100,5 +119,8 @@ TEST_CASE("an ELF header read through a struct view matches readelf -h", "[view]
     const std::string type = expected.at("Type");
     const unsigned e_type = h.get<unsigned>("e_type");
     CHECK(((e_type == 2 && type.rfind("EXEC", 0) == 0) || (e_type == 3 && type.rfind("DYN", 0) == 0)));
-    if (expected.at("Machine") == "Advanced Micro Devices X86-64") CHECK(h.get<unsigned>("e_machine") == 62);
+    const std::string machine = expected.at("Machine");
+    if (machine == "Advanced Micro Devices X86-64") CHECK(h.get<unsigned>("e_machine") == 62);
+    if (machine == "Intel 80386") CHECK(h.get<unsigned>("e_machine") == 3);
+    if (machine == "IBM S/390") CHECK(h.get<unsigned>("e_machine") == 22);
 }
