@@ -19,26 +19,31 @@ namespace memreg {
 template <allocator Upstream = malloc_allocator>
 class arena {
 public:
-    /// A position in the arena: chunk number (1 = the first) and offset in it.
+    /// A position in the arena: chunk number (1 = the first) and offset in it,
+    /// and the arena's generation (how many resets it had) when it was taken.
     class marker {
     public:
         [[nodiscard]] std::size_t chunk() const noexcept { return chunk_; }
         [[nodiscard]] std::size_t offset() const noexcept { return offset_; }
+        [[nodiscard]] std::size_t generation() const noexcept { return generation_; }
         friend bool operator==(const marker&, const marker&) noexcept = default;
 
     private:
         friend arena;
-        marker(const arena* owner, std::size_t chunk, std::size_t offset) noexcept
-            : owner_(owner), chunk_(chunk), offset_(offset) {}
+        marker(const arena* owner, std::size_t chunk, std::size_t offset,
+               std::size_t generation) noexcept
+            : owner_(owner), chunk_(chunk), offset_(offset), generation_(generation) {}
         const arena* owner_;
         std::size_t chunk_;
         std::size_t offset_;
+        std::size_t generation_;
     };
 
     /// An arena over `buffer`, which it never grows past; the caller keeps owning
-    /// the buffer, which must outlive the arena.
-    explicit arena(region buffer) noexcept
-        : top_(buffer.data()), end_(aligned_end(buffer)), fixed_(buffer), depth_(1) {
+    /// the buffer, which must outlive the arena. Allocation stops at the last
+    /// 16-byte boundary in the buffer (a buffer with none serves nothing).
+    explicit arena(region buffer) noexcept : fixed_(buffer), depth_(1) {
+        start_fixed();
         detail::poison(buffer.data(), buffer.size());
     }
 
@@ -118,14 +123,18 @@ public:
     }
 
     [[nodiscard]] marker mark() const noexcept {
-        return {this, depth_, depth_ == 0 ? 0 : static_cast<std::size_t>(top_ - chunk_begin())};
+        return {this, depth_, depth_ == 0 ? 0 : static_cast<std::size_t>(top_ - chunk_begin()),
+                generation_};
     }
 
     /// Gives back everything allocated since `m` was taken. Chunks added since
     /// then are kept for reuse. Throws bad_argument for a marker of another arena,
-    /// one newer than the top, or one that no longer fits its chunk.
+    /// one taken before a reset, one newer than the top, or one that no longer
+    /// fits its chunk.
     void rewind(marker m) {
         if (m.owner_ != this) detail::throw_foreign_marker(m.chunk_, m.offset_);
+        if (m.generation_ != generation_)
+            detail::throw_reset_marker(m.chunk_, m.offset_, m.generation_, generation_);
         const marker top = mark();
         if (m.chunk_ > top.chunk_ || (m.chunk_ == top.chunk_ && m.offset_ > top.offset_))
             detail::throw_future_marker(m.chunk_, m.offset_, top.chunk_, top.offset_);
@@ -145,10 +154,12 @@ public:
 
     /// Gives back every allocation. keep_capacity keeps the chunks for reuse;
     /// release returns them to the upstream allocator.
+    /// Every marker taken before is refused by rewind from then on.
     void reset(reset_mode mode = reset_mode::keep_capacity) noexcept {
+        ++generation_;
         if (!fixed_.empty()) {
-            detail::poison(fixed_.data(), static_cast<std::size_t>(top_ - fixed_.data()));
-            top_ = fixed_.data();
+            detail::poison(origin_, static_cast<std::size_t>(top_ - origin_));
+            start_fixed();
             return;
         }
         if (mode == reset_mode::release) {
@@ -194,15 +205,22 @@ private:
     static constexpr std::size_t round_up(std::size_t n) noexcept {
         return (n + granule - 1) / granule * granule;
     }
-    /// The buffer's end rounded down to 16 bytes (never before its start).
-    static std::byte* aligned_end(region buffer) noexcept {
-        const auto end = reinterpret_cast<std::uintptr_t>(buffer.data() + buffer.size());
-        const std::size_t cut = std::min<std::size_t>(end % granule, buffer.size());
-        return buffer.data() + (buffer.size() - cut);
+    /// Bump from the fixed buffer's start to its end rounded down to 16 bytes:
+    /// the fast path relies on end_ being 16-aligned and top_ <= end_. A buffer
+    /// with no 16-byte boundary after its start serves nothing (all null).
+    void start_fixed() noexcept {
+        const auto begin = reinterpret_cast<std::uintptr_t>(fixed_.data());
+        const std::uintptr_t end = (begin + fixed_.size()) & ~std::uintptr_t{granule - 1};
+        if (end < begin) {
+            origin_ = top_ = end_ = nullptr;
+            return;
+        }
+        origin_ = top_ = fixed_.data();
+        end_ = fixed_.data() + (end - begin);
     }
 
     [[nodiscard]] std::byte* chunk_begin() const noexcept {
-        return fixed_.empty() ? used_->begin() : fixed_.data();
+        return fixed_.empty() ? used_->begin() : origin_;
     }
 
     void resize_in_place(region r, std::size_t n) noexcept {
@@ -306,7 +324,9 @@ private:
     std::byte* top_ = nullptr;  // the fast path touches only top_ and end_
     std::byte* end_ = nullptr;
     region fixed_;  // the caller's buffer, or empty for a growing arena
+    std::byte* origin_ = nullptr;  // where a fixed arena bumps from (null: it serves nothing)
     std::size_t depth_ = 0;
+    std::size_t generation_ = 0;  // resets so far: markers of an older generation are refused
     detail::arena_chunk* used_ = nullptr;   // newest first
     detail::arena_chunk* spare_ = nullptr;  // kept by rewind / reset(keep_capacity)
     [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;

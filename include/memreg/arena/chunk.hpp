@@ -65,6 +65,18 @@ struct alignas(default_alignment) arena_chunk {
                                     " bytes (a marker from before a rewind or reset?)"));
 }
 
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_reset_marker(std::size_t chunk,
+                                                                      std::size_t offset,
+                                                                      std::size_t marker_generation,
+                                                                      std::size_t generation) {
+    throw bad_argument(message("arena::rewind")
+                           .arg("chunk", chunk)
+                           .arg("offset", offset)
+                           .because("the marker was taken before a reset (marker generation " +
+                                    std::to_string(marker_generation) + ", arena generation " +
+                                    std::to_string(generation) + ")"));
+}
+
 }  // namespace detail
 
 }  // namespace memreg
