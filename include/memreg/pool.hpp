@@ -6,11 +6,20 @@
 // bumped out of the current chunk. Chunks come from Upstream, the first one at
 // the first allocation, each twice as large as the last (up to 1 MiB). Freed
 // blocks are poisoned (detail/poison.hpp). Single-threaded; see synchronized<>.
+//
+// deallocate checks what it is given before it writes to it: a block outside
+// every chunk (another allocator's, a stack buffer), one off the block grid, one
+// larger than the blocks, or one already free (a check word next to the link
+// says so) is left alone and reported by the next validate(). Finding the chunk
+// is one compare for the chunk last freed to, else a binary search of the chunk
+// addresses (kept sorted, in memory from the upstream).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <new>
 
@@ -46,6 +55,14 @@ struct pool_chunk {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_pool_corruption(std::uintptr_t address,
                                                                          const char* reason) {
     throw corruption(message("pool::validate").arg("address", address).because(reason));
+}
+
+/// Reads the word of a free (so poisoned) block that says it is free.
+#if defined(MEMREG_ASAN)
+__attribute__((no_sanitize("address")))
+#endif
+inline std::uintptr_t read_check_word(const void* p) noexcept {
+    return static_cast<const std::uintptr_t*>(p)[1];
 }
 
 }  // namespace detail
@@ -89,6 +106,10 @@ public:
             upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(c), c->size),
                                        chunk_alignment());
         }
+        if (index_ != inline_index_)
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(index_),
+                                              index_capacity_ * sizeof(detail::pool_chunk*)),
+                                       alignof(detail::pool_chunk*));
     }
 
     /// A block holding n bytes (1 <= n <= block_size, alignment <= the pool's),
@@ -99,6 +120,7 @@ public:
             if (free_block* b = free_) [[likely]] {
                 detail::unpoison(b, stride_);
                 free_ = b->next;
+                b->check = 0;
                 ++live_;
                 return {reinterpret_cast<std::byte*>(b), n};
             }
@@ -107,16 +129,25 @@ public:
         return {};
     }
 
-    /// Takes back a block (any size up to block_size, as it was allocated).
+    /// Takes back a block (any size up to block_size, as it was allocated). A
+    /// block that is not a live block of this pool is left alone, and the next
+    /// validate() reports it.
     void deallocate(region r, std::size_t /*alignment*/) noexcept {
         if (r.empty()) return;
         std::byte* p = r.data();
-        if (reinterpret_cast<free_block*>(p) == free_) [[unlikely]] {
-            fault_ = reinterpret_cast<std::uintptr_t>(p);  // freed twice in a row: ignore it
-            return;
-        }
+        const detail::pool_chunk* c = chunk_of(p);
+        if (c == nullptr) [[unlikely]]
+            return note_fault(r, "block is in none of the pool's chunks (another allocator's, or "
+                                 "not allocated at all?)");
+        if (!on_block(c, p)) [[unlikely]]
+            return note_fault(r, "address is not the start of one of the pool's blocks");
+        if (r.size() > block_size_) [[unlikely]]
+            return note_fault(r, "size is larger than the pool's blocks");
+        const auto address = reinterpret_cast<std::uintptr_t>(p);
+        if (detail::read_check_word(p) == (address ^ key_)) [[unlikely]]
+            return note_fault(r, "block freed twice (it is free already)");
         if constexpr (detail::poison_mode != detail::poison_kind::asan) detail::poison(p, stride_);
-        free_ = ::new (static_cast<void*>(p)) free_block{free_};
+        free_ = ::new (static_cast<void*>(p)) free_block{free_, address ^ key_};
         --live_;
         if constexpr (detail::poison_mode == detail::poison_kind::asan) detail::poison(p, stride_);
     }
@@ -128,11 +159,15 @@ public:
     /// Bytes held from the upstream.
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
-    /// Walks the free list; throws corruption for a block freed twice, a link
-    /// pointing outside the pool's chunks, or one off the block grid.
+    /// Throws corruption for the first bad free deallocate refused, then walks the
+    /// free list: a link pointing outside the pool's chunks or off the block
+    /// grid, or a list that loops.
     void validate() const {
-        if (fault_ != 0)
-            detail::throw_pool_corruption(fault_, "block freed twice (it was already first on the free list)");
+        if (fault_.reason != nullptr)
+            throw corruption(detail::message("pool::deallocate")
+                                 .arg("size", fault_.size)
+                                 .arg("address", fault_.address)
+                                 .because(fault_.reason));
         std::size_t seen = 0;
         for (const void* b = free_; b != nullptr; b = detail::read_link(b)) {
             const auto* p = static_cast<const std::byte*>(b);
@@ -150,6 +185,7 @@ public:
 private:
     struct free_block {
         free_block* next;
+        std::uintptr_t check;  // its address ^ key_ while free, 0 once handed out
     };
     static constexpr std::size_t max_block = std::size_t{1} << 32;
     static constexpr std::size_t largest_chunk = 1024 * 1024;
@@ -172,15 +208,75 @@ private:
         const std::size_t blocks = next_blocks_;
         if (blocks > (std::numeric_limits<std::size_t>::max() - header_) / stride_) return false;
         const std::size_t size = header_ + blocks * stride_;
+        if (index_count_ == index_capacity_ && !grow_index()) return false;
         const region raw = upstream_.get().try_allocate(size, chunk_alignment());
         if (raw.empty()) return false;
         chunks_ = ::new (static_cast<void*>(raw.data())) detail::pool_chunk{chunks_, size};
+        // Keep the index sorted by address.
+        std::size_t at = index_count_++;
+        for (; at > 0 && std::less<>()(chunks_, index_[at - 1]); --at) index_[at] = index_[at - 1];
+        index_[at] = chunks_;
         capacity_ += size;
         fresh_ = raw.data() + header_;
         fresh_end_ = raw.data() + size;
         detail::poison(fresh_, size - header_);
         if (size * 2 <= largest_chunk) next_blocks_ = blocks * 2;
         return true;
+    }
+
+    /// Room for twice as many chunk addresses, from the upstream.
+    bool grow_index() noexcept {
+        const std::size_t capacity = index_capacity_ * 2;
+        const region raw =
+            upstream_.get().try_allocate(capacity * sizeof(detail::pool_chunk*), alignof(detail::pool_chunk*));
+        if (raw.empty()) return false;
+        auto** index = reinterpret_cast<detail::pool_chunk**>(raw.data());
+        std::memcpy(index, index_, index_count_ * sizeof(detail::pool_chunk*));
+        if (index_ != inline_index_) {
+            const std::size_t old = index_capacity_ * sizeof(detail::pool_chunk*);
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(index_), old),
+                                       alignof(detail::pool_chunk*));
+            capacity_ -= old;
+        }
+        capacity_ += raw.size();
+        index_ = index;
+        index_capacity_ = capacity;
+        return true;
+    }
+
+    /// The chunk whose blocks p is in, or null; reads only the pool's own memory.
+    [[nodiscard]] const detail::pool_chunk* chunk_of(const std::byte* p) const noexcept {
+        if (in_chunk(last_, p)) [[likely]] return last_;
+        std::size_t lo = 0;
+        std::size_t hi = index_count_;  // the chunk is the last one that starts at or before p
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (std::less_equal<>()(reinterpret_cast<const std::byte*>(index_[mid]), p))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == 0 || !in_chunk(index_[lo - 1], p)) return nullptr;
+        last_ = index_[lo - 1];
+        return last_;
+    }
+
+    [[nodiscard]] bool in_chunk(const detail::pool_chunk* c, const std::byte* p) const noexcept {
+        if (c == nullptr) return false;
+        const auto* first = reinterpret_cast<const std::byte*>(c) + header_;
+        const auto* end = c == chunks_ ? fresh_ : reinterpret_cast<const std::byte*>(c) + c->size;
+        return std::less_equal<>()(first, p) && std::less<>()(p, end);
+    }
+
+    /// Whether p, inside chunk c, starts one of its blocks.
+    [[nodiscard]] bool on_block(const detail::pool_chunk* c, const std::byte* p) const noexcept {
+        const auto offset = static_cast<std::size_t>(p - (reinterpret_cast<const std::byte*>(c) + header_));
+        return (stride_ & (stride_ - 1)) == 0 ? (offset & (stride_ - 1)) == 0 : offset % stride_ == 0;
+    }
+
+    void note_fault(region r, const char* reason) noexcept {
+        if (fault_.reason != nullptr) return;  // the first one explains the rest
+        fault_ = {reason, r.size(), reinterpret_cast<std::uintptr_t>(r.data())};
     }
 
     /// Whether p is the start of a carved block of one of the chunks.
@@ -206,7 +302,17 @@ private:
     std::size_t next_blocks_ = 0;
     std::size_t capacity_ = 0;
     std::size_t carved_ = 0;
-    std::uintptr_t fault_ = 0;
+    detail::pool_chunk* inline_index_[4] = {};  // the first chunks need no memory for the index
+    detail::pool_chunk** index_ = inline_index_;  // every chunk, sorted by address
+    std::size_t index_count_ = 0;
+    std::size_t index_capacity_ = 4;
+    mutable const detail::pool_chunk* last_ = nullptr;  // the chunk last freed to
+    std::uintptr_t key_ = reinterpret_cast<std::uintptr_t>(this) ^ 0x706f6f6c2e6d656dULL;
+    struct {
+        const char* reason;
+        std::size_t size;
+        std::uintptr_t address;
+    } fault_{};
     [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;
 };
 
