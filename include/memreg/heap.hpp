@@ -3,8 +3,13 @@
 // heap<Upstream> is the C++ form of a Windows HeapCreate heap, tuned for the way
 // a Lua state allocates: many small blocks, frequent reallocs, frees that give
 // the block's size back. Blocks up to 512 B come from size-class free lists
-// (heap/small_blocks.hpp) carved out of chunks; larger or over-aligned ones go
-// to the upstream allocator with a header (heap/large_blocks.hpp). The bytes it
+// (heap/small_blocks.hpp) carved out of chunks of at most 64 KiB, each on a
+// 64 KiB boundary; larger or over-aligned ones go to the upstream allocator
+// with a header (heap/large_blocks.hpp). A free or a realloc finds its block by
+// its address, in hash tables in the heap's own memory (heap/address_table.hpp),
+// never by the size or alignment the caller gives: those are checked against
+// the block, and a foreign block, a double free, a wrong size or an address
+// inside a block is refused (left alone) and reported by the next validate(). The bytes it
 // holds from upstream never exceed the maximum: an allocation that would fails
 // with an empty region — but first, on that failure path only, a small request
 // is cut from a larger free block, and chunks whose blocks are all free go back
@@ -77,13 +82,21 @@ public:
             detail::throw_heap_options(options.initial, options.maximum,
                                        "the initial size is larger than the maximum");
         if (options.initial == 0) return;
-        const std::size_t size = options.initial / granule * granule;
-        if (size < sizeof(chunk) + granule)
+        std::size_t left = options.initial / granule * granule;
+        if (left < chunk::header_bytes(left) + granule)
             detail::throw_heap_options(options.initial, options.maximum,
                                        "the initial size is too small for one block");
-        const region raw = upstream_.get().try_allocate(size, granule);
-        if (raw.empty()) detail::throw_allocation_failure("heap", size, granule);
-        add_chunk(raw);
+        // Chunks of 64 KiB (the last one smaller): the first is carved, the rest kept.
+        bool first = true;
+        while (left >= chunk::header_bytes(left) + granule) {
+            const std::size_t size = std::min(left, detail::heap_parts::window);
+            if (!new_small_chunk(size, !first)) {
+                release_all();
+                detail::throw_allocation_failure("heap", size, detail::heap_parts::window);
+            }
+            first = false;
+            left -= size;
+        }
     }
 
     heap(const heap&) = delete;  // blocks and chunks point into it
@@ -116,16 +129,17 @@ public:
         return r;
     }
 
-    /// Takes back a block, given with the size and alignment it was allocated
-    /// with. A large block this heap does not know (another allocator's, or freed
-    /// already) is left alone and reported by the next validate().
-    void deallocate(region r, std::size_t alignment) noexcept {
+    /// Takes back a block, given with the size it was allocated with (the
+    /// alignment is not needed: the block is found by its address). A block this
+    /// heap does not know (another allocator's, freed already, an address inside
+    /// a block) or given with another size is left alone and reported by the
+    /// next validate().
+    void deallocate(region r, std::size_t /*alignment*/) noexcept {
         if (r.empty()) return;
-        if (detail::heap_parts::is_small(r.size(), alignment)) [[likely]] {
-            if (!small_.push(r.data(), detail::heap_parts::class_of(r.size()))) [[unlikely]] {
-                note_fault(r, "block freed twice (it is already first on its free list)");
-                return;
-            }
+        if (chunk* c = small_.chunk_of(r.data())) [[likely]] {
+            if (const char* why = small_.check_live(c, r.data(), r.size())) [[unlikely]]
+                return note_fault(r, why);
+            small_.push(r.data(), detail::heap_parts::class_of(r.size()));
             live_bytes_ -= r.size();
             --live_blocks_;
             return;
@@ -145,14 +159,30 @@ public:
             return {};
         }
         using namespace detail::heap_parts;
-        const bool was_small = is_small(r.size(), alignment);
-        if (was_small && is_small(n, alignment)) {
-            const std::size_t from = class_size(class_of(r.size()));
-            const std::size_t to = class_size(class_of(n));
-            if (from == to || small_.resize_last(r.data(), from, to)) return resized(r, n);
-        } else if (!was_small && !is_small(n, alignment)) {
-            if (const region moved = reallocate_large(r, n); !moved.empty()) return moved;
-            if (large_.find(r.data()) == nullptr) return {};
+        chunk* const c = small_.chunk_of(r.data());
+        const bool was_small = c != nullptr;
+        if (was_small) {
+            if (const char* why = small_.check_live(c, r.data(), r.size())) {
+                note_fault(r, why);
+                return {};
+            }
+            if (is_small(n, alignment)) {
+                const std::size_t from = class_size(class_of(r.size()));
+                const std::size_t to = class_size(class_of(n));
+                if (from == to || small_.resize_last(r.data(), from, to)) return resized(r, n);
+            }
+        } else {
+            const large_header* h = large_.find(r.data());
+            if (h == nullptr) {
+                note_fault(r, "block was not allocated by this heap, or was freed twice");
+                return {};
+            }
+            if (h->size != r.size()) {
+                note_fault(r, "size differs from the size the block was allocated with");
+                return {};
+            }
+            if (!is_small(n, alignment) && is_aligned(r.data(), alignment))
+                if (const region moved = reallocate_large(r, n); !moved.empty()) return moved;
         }
         const region moved = try_allocate(n, alignment);
         if (moved.empty()) {
@@ -161,7 +191,7 @@ public:
             if (was_small && n <= r.size()) {
                 const std::size_t from = class_size(class_of(r.size()));
                 const std::size_t to = class_size(class_of(n));
-                if (to < from) (void)small_.push(r.data() + to, class_of(from - to));
+                if (to < from) small_.free_tail(c, r.data(), from, to);
                 return resized(r, n);
             }
             return {};
@@ -191,8 +221,8 @@ public:
                                  .arg("address", fault_.address)
                                  .because(fault_.reason));
         small_.validate();
-        std::size_t held = large_.validate();
-        for (chunk* c = small_.chunks(); c != nullptr; c = c->next) held += c->size;
+        std::size_t held = large_.validate() + small_.table_bytes() + large_.table_bytes();
+        small_.for_each_chunk([&](chunk* c) { held += c->size; });
         if (held != capacity_)
             throw corruption(detail::message("heap::validate")
                                  .arg("capacity", capacity_)
@@ -205,8 +235,10 @@ public:
 private:
     using chunk = detail::heap_parts::small_chunk;
     static constexpr std::size_t granule = detail::heap_parts::granule;
-    static constexpr std::size_t first_chunk = 64 * 1024;
-    static constexpr std::size_t largest_chunk = 1024 * 1024;
+
+    static bool is_aligned(const std::byte* p, std::size_t alignment) noexcept {
+        return (reinterpret_cast<std::uintptr_t>(p) & (alignment - 1)) == 0;
+    }
 
     /// Bytes that can still be taken from upstream without passing the maximum.
     [[nodiscard]] std::size_t room() const noexcept {
@@ -230,13 +262,44 @@ private:
         fault_ = {reason, r.size(), reinterpret_cast<std::uintptr_t>(r.data())};
     }
 
-    void add_chunk(region raw) noexcept {
+    /// Room in a table for one more entry: storage from the upstream, within
+    /// the maximum. False when there is none to be had.
+    template <class Table>
+    bool reserve_entry(Table& table) noexcept {
+        if (!table.table_full()) return true;
+        const std::size_t bytes = table.table_next_bytes();
+        if (bytes > room()) return false;
+        const region raw = upstream_.get().try_allocate(bytes, alignof(detail::heap_parts::address_table::slot));
+        if (raw.empty()) return false;
         capacity_ += raw.size();
-        small_.add_chunk(raw.data(), raw.size());
+        const std::size_t old_bytes = table.table_bytes();
+        if (auto* old = table.grow_table(raw.data())) {
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(old), old_bytes),
+                                       alignof(detail::heap_parts::address_table::slot));
+            capacity_ -= old_bytes;
+        }
+        return true;
+    }
+
+    /// A chunk of `size` bytes (at most 64 KiB) on a 64 KiB boundary, carved
+    /// from now on (or kept as a spare). False when the upstream or the maximum
+    /// says no.
+    bool new_small_chunk(std::size_t size, bool spare) noexcept {
+        if (size > room() || !reserve_entry(small_) || size > room()) return false;
+        const region raw = upstream_.get().try_allocate(size, detail::heap_parts::window);
+        if (raw.empty()) return false;
+        capacity_ += raw.size();
+        if (spare)
+            small_.add_spare(raw.data(), raw.size());
+        else
+            small_.add_chunk(raw.data(), raw.size());
+        return true;
     }
 
     [[gnu::noinline]] std::byte* carve(std::size_t bytes) noexcept {
         if (std::byte* p = small_.carve(bytes)) return p;
+        if (small_.use_spare())
+            if (std::byte* p = small_.carve(bytes)) return p;
         if (std::byte* p = carve_new_chunk(bytes)) return p;
         // Full: cut a larger free block, or give all-free chunks back and retry.
         if (std::byte* p = small_.split(detail::heap_parts::class_of(bytes))) return p;
@@ -247,25 +310,20 @@ private:
     /// path only: it sorts every free block). Returns the bytes released.
     [[gnu::cold, gnu::noinline]] std::size_t reclaim() noexcept {
         const std::size_t released = small_.reclaim([this](std::byte* raw, std::size_t size) {
-            upstream_.get().deallocate(region(raw, size), granule);
+            upstream_.get().deallocate(region(raw, size), detail::heap_parts::window);
         });
         capacity_ -= released;
-        // Small chunks again: a big one would take the room just made for others.
-        if (released != 0) next_chunk_ = first_chunk;
         return released;
     }
 
     std::byte* carve_new_chunk(std::size_t bytes) noexcept {
-        const std::size_t need = sizeof(chunk) + bytes;
-        if (need > room()) return nullptr;
-        // need is at most 528 bytes, so the chunk is never above largest_chunk.
-        std::size_t size =
-            std::min({std::max(next_chunk_, need), largest_chunk, room() / granule * granule});
-        region raw = upstream_.get().try_allocate(size, granule);
-        if (raw.empty() && size > need) raw = upstream_.get().try_allocate(size = need, granule);
-        if (raw.empty()) return nullptr;
-        next_chunk_ = std::min(next_chunk_ * 2, largest_chunk);
-        add_chunk(raw);
+        // 64 KiB, or what the maximum leaves (at least the header and the block).
+        const std::size_t size = std::min(detail::heap_parts::window, room() / granule * granule);
+        if (size < chunk::header_bytes(size) + bytes) return nullptr;
+        if (!new_small_chunk(size, false)) {
+            const std::size_t need = chunk::header_bytes(bytes) + bytes;  // a small one may fit
+            if (need >= size || !new_small_chunk(need, false)) return nullptr;
+        }
         return small_.carve(bytes);
     }
 
@@ -279,6 +337,7 @@ private:
         const std::size_t offset = detail::heap_parts::large_offset(alignment);
         if (n > room() || offset > room() - n) return {};
         const std::size_t upstream_alignment = std::max(alignment, granule);
+        if (!reserve_entry(large_) || n > room() || offset > room() - n) return {};
         const region raw = upstream_.get().try_allocate(offset + n, upstream_alignment);
         if (raw.empty()) return {};
         capacity_ += raw.size();
@@ -292,7 +351,11 @@ private:
             note_fault(r, "block was not allocated by this heap, or was freed twice");
             return;
         }
-        if (h->size != r.size()) note_fault(r, "size differs from the size the block was allocated with");
+        if (h->size != r.size()) {
+            // Perhaps another block now at the same address: never free that one.
+            note_fault(r, "size differs from the size the block was allocated with");
+            return;
+        }
         large_.unlink(h);
         const region raw(h->base(), h->offset + h->size);
         capacity_ -= raw.size();
@@ -301,13 +364,9 @@ private:
         upstream_.get().deallocate(raw, h->alignment);
     }
 
-    /// The upstream's own reallocation for a large block, or an empty region.
+    /// The upstream's own reallocation for a live large block, or an empty region.
     region reallocate_large(region r, std::size_t n) noexcept {
         detail::heap_parts::large_header* h = large_.find(r.data());
-        if (h == nullptr) {
-            note_fault(r, "block was not allocated by this heap, or was freed twice");
-            return {};
-        }
         if constexpr (resizable_allocator<Upstream>) {
             if (h->alignment > granule || (n > h->size && n - h->size > room())) return {};
             const std::size_t offset = h->offset;
@@ -345,23 +404,27 @@ private:
             large_.unlink(h);
             upstream_.get().deallocate(region(h->base(), h->offset + h->size), h->alignment);
         }
-        chunk* c = small_.chunks();
-        while (c != nullptr) {
-            chunk* next = c->next;
+        small_.for_each_chunk([this](chunk* c) {
             const std::size_t size = c->size;
             detail::unpoison(c, size);
-            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(c), size), granule);
-            c = next;
-        }
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(c), size),
+                                       detail::heap_parts::window);
+        });
+        constexpr std::size_t slot_alignment = alignof(detail::heap_parts::address_table::slot);
+        if (auto* s = small_.table_storage())
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(s), small_.table_bytes()),
+                                       slot_alignment);
+        if (auto* s = large_.table_storage())
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(s), large_.table_bytes()),
+                                       slot_alignment);
     }
 
-    detail::heap_parts::small_blocks small_;  // first: the fast paths touch it and the counters
+    detail::heap_parts::small_blocks small_{this};  // first: the fast paths touch it and the counters
     std::size_t live_bytes_ = 0;
     std::size_t live_blocks_ = 0;
     std::size_t peak_bytes_ = 0;
     std::size_t capacity_ = 0;
     std::size_t maximum_ = 0;
-    std::size_t next_chunk_ = first_chunk;
     detail::heap_parts::large_blocks large_{this};
     struct {
         const char* reason;

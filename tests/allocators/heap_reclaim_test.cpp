@@ -121,10 +121,12 @@ TEST_CASE("heap reclaim gives back only the chunks that are all free", "[heap][r
 
 TEST_CASE("heap cuts a larger free block when a full heap has none of the class", "[heap][reclaim]") {
     counting_allocator upstream;
-    // 4080 bytes after the chunk header: exactly 17 blocks of 240, no tail left.
+    // 4032 bytes after the chunk header (and its block-start bits): 16 blocks of
+    // 240, then the 192-byte tail as one more block.
     memreg::heap<counting_allocator> h(upstream, {.initial = 4096, .maximum = 4096});
     std::vector<region> blocks = fill(h, 240);
-    REQUIRE(blocks.size() == 17);
+    REQUIRE(blocks.size() == 16);
+    REQUIRE(memreg::allocate(h, 192).data() == blocks.back().data() + 240);
     memreg::deallocate(h, blocks[0]);
     // One free 240-byte block: it serves a 64-byte and then a 176-byte request.
     const region a = memreg::allocate(h, 64);
@@ -146,7 +148,8 @@ TEST_CASE("heap shrinking in place on a full heap lists the freed tail", "[heap]
     counting_allocator upstream;
     memreg::heap<counting_allocator> h(upstream, {.initial = 4096, .maximum = 4096});
     std::vector<region> blocks = fill(h, 240);
-    REQUIRE(blocks.size() == 17);
+    REQUIRE(blocks.size() == 16);
+    const region last = memreg::allocate(h, 192);
     std::memset(blocks[0].data(), 7, 64);
     const region shrunk = h.try_reallocate(blocks[0], 64, 16);
     CHECK(shrunk.data() == blocks[0].data());  // nowhere else to go
@@ -158,6 +161,7 @@ TEST_CASE("heap shrinking in place on a full heap lists the freed tail", "[heap]
     memreg::deallocate(h, tail);
     memreg::deallocate(h, shrunk);
     for (std::size_t i = 1; i < blocks.size(); ++i) memreg::deallocate(h, blocks[i]);
+    memreg::deallocate(h, last);
     // So the whole chunk is free, and goes back for a large block.
     const region large = memreg::allocate(h, 2048);
     CHECK(upstream.live == 1);
@@ -171,9 +175,10 @@ TEST_CASE("heap reclaim leaves corrupt free lists for validate() to report", "[h
     std::vector<region> blocks = fill(h, 100);
     REQUIRE(blocks.size() >= 3);
     for (region r : blocks) memreg::deallocate(h, r);
-    // A planted double free (not first on the list, so deallocate cannot see it).
-    memreg::detail::unpoison(blocks[1].data(), blocks[1].size());
-    memreg::deallocate(h, blocks[1]);
+    // A link overwritten after free (a write after free) so that the list loops.
+    memreg::detail::unpoison(blocks[1].data(), sizeof(void*));
+    std::byte* const loop = blocks[1].data();
+    std::memcpy(blocks[1].data(), &loop, sizeof loop);
     const std::size_t held = h.stats().capacity_bytes;
     CHECK(h.try_allocate(1024, 16).empty());  // the chunk is not given back
     CHECK(h.stats().capacity_bytes == held);

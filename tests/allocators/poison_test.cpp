@@ -81,7 +81,7 @@ TEST_CASE("freed heap and pool blocks are poisoned past their free-list link", "
     const region r = memreg::allocate(h, 100);
     std::memset(r.data(), 1, 100);
     memreg::deallocate(h, r);
-    CHECK(poisoned(r.data() + sizeof(void*), 100 - sizeof(void*)));
+    CHECK(poisoned(r.data() + 2 * sizeof(void*), 100 - 2 * sizeof(void*)));  // link, check word
     CHECK_FALSE(poisoned(memreg::allocate(h, 100).data(), 100));
 
     memreg::pool<> p(48);

@@ -3,8 +3,11 @@
 // Each one comes straight from the upstream allocator with a 48-byte header in
 // front: links to the other large blocks (so the heap can free them all when it
 // dies, and validate() can walk them), the size, and a check word derived from
-// the header's address and the owning heap, which catches a block of another
-// allocator or one freed twice before it is handed back upstream.
+// the header's address and the owning heap, which validate() uses to find a
+// header overwritten. Whether an address is a live large block of this heap is
+// looked up in a hash table in the heap's own memory (address_table.hpp), never
+// read from in front of the address: a block of another allocator, or one freed
+// already, is not found, and nothing outside the heap's memory is touched.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +16,7 @@
 
 #include "../allocator.hpp"
 #include "../error.hpp"
+#include "address_table.hpp"
 
 namespace memreg::detail::heap_parts {
 
@@ -48,31 +52,42 @@ public:
         return h->data();
     }
 
-    /// The header of a block the caller hands back, or null when the check word
-    /// says it is not a live block of this heap.
-    [[nodiscard]] large_header* find(std::byte* p) const noexcept {
-        auto* h = reinterpret_cast<large_header*>(p) - 1;
-        return h->check == check_of(h) ? h : nullptr;
+    /// The header of a block the caller hands back, or null when it is not a
+    /// live large block of this heap (reads only the heap's own memory).
+    [[nodiscard]] large_header* find(const std::byte* p) const noexcept {
+        return static_cast<large_header*>(table_.find(reinterpret_cast<std::uintptr_t>(p)));
     }
 
-    /// Removes h from the list (before its memory goes back or moves).
+    /// Removes h from the list and the table (before its memory goes back or moves).
     void unlink(large_header* h) noexcept {
         (h->prev != nullptr ? h->prev->next : head_) = h->next;
         if (h->next != nullptr) h->next->prev = h->prev;
         h->check = 0;
+        table_.erase(reinterpret_cast<std::uintptr_t>(h->data()));
         --count_;
+    }
+
+    /// Whether linking one more block needs table storage first.
+    [[nodiscard]] bool table_full() const noexcept { return table_.full(); }
+    [[nodiscard]] std::size_t table_next_bytes() const noexcept { return table_.next_storage_bytes(); }
+    [[nodiscard]] std::size_t table_bytes() const noexcept { return table_.storage_bytes(); }
+    [[nodiscard]] address_table::slot* table_storage() const noexcept { return table_.storage(); }
+    address_table::slot* grow_table(std::byte* storage) noexcept {
+        return table_.rehash(reinterpret_cast<address_table::slot*>(storage));
     }
 
     [[nodiscard]] large_header* head() const noexcept { return head_; }
     [[nodiscard]] std::size_t count() const noexcept { return count_; }
 
-    /// Inserts a header (new, or one that moved with its block) at the front.
+    /// Inserts a header (new, or one that moved with its block) at the front,
+    /// and into the table (which must not be full()).
     void link(large_header* h) noexcept {
         h->prev = nullptr;
         h->next = head_;
         if (head_ != nullptr) head_->prev = h;
         head_ = h;
         h->check = check_of(h);
+        table_.insert(reinterpret_cast<std::uintptr_t>(h->data()), h);
         ++count_;
     }
 
@@ -85,12 +100,13 @@ public:
             if (++seen > count_)
                 throw corruption(message("heap::validate").arg("address", address)
                                      .because("large block list longer than its count"));
-            if (h->check != check_of(h) || (h->next != nullptr && h->next->prev != h))
+            if (h->check != check_of(h) || (h->next != nullptr && h->next->prev != h) ||
+                find(h->data()) != h)
                 throw corruption(message("heap::validate").arg("address", address)
                                      .because("large block header overwritten"));
             bytes += h->offset + h->size;
         }
-        if (seen != count_)
+        if (seen != count_ || table_.count() != count_)
             throw corruption(message("heap::validate").arg("count", count_)
                                  .because("large block list shorter than its count"));
         return bytes;
@@ -102,6 +118,7 @@ private:
     }
 
     std::uintptr_t key_;
+    address_table table_;  // every live large block, by the caller's address
     large_header* head_ = nullptr;
     std::size_t count_ = 0;
 };

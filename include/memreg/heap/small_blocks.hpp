@@ -4,15 +4,26 @@
 // through chunks the heap gets from its upstream, and kept after a free on an
 // intrusive, singly-linked free list of its size class. The caller gives the
 // size back on free (as Lua's allocator does), so blocks carry no header: a hit
-// on the free list is a load, a store and an add. validate() walks the lists to
-// find what the fast paths cannot afford to check: blocks freed twice, links
-// overwritten after a free, blocks outside the chunks.
+// on the free list is a load, a store and an add.
+//
+// A free is routed by the block's address, never by the caller's word: every
+// chunk starts on a 64 KiB boundary and is at most 64 KiB long, so
+// `address >> 16` names the one chunk the address can be in, and a hash table in
+// the heap's own memory (address_table.hpp) says whether the heap has a chunk
+// there. The chunk's header holds one bit per 16-byte granule, set where a block
+// starts (and where carving stops), so a free checks that the address starts a
+// block and that the size given is the block's: the bits at the start and at
+// start + size are set and none between. A free block says so in its second
+// word (its address xor a per-heap key), so a block freed twice is refused at
+// the call. Everything a free checks is memory the heap owns. validate() walks
+// the lists for what the free cannot see: links overwritten after a free.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <new>
 #include <string>
@@ -20,12 +31,16 @@
 
 #include "../detail/poison.hpp"
 #include "../error.hpp"
+#include "address_table.hpp"
 
 namespace memreg::detail::heap_parts {
 
 inline constexpr std::size_t granule = 16;
 inline constexpr std::size_t small_max = 512;
 inline constexpr std::size_t class_count = small_max / granule;
+/// Chunks start on a multiple of this and are at most this long.
+inline constexpr std::size_t window_shift = 16;
+inline constexpr std::size_t window = std::size_t{1} << window_shift;
 
 /// The size class of a block of n bytes, 1 <= n <= small_max.
 [[nodiscard]] constexpr std::size_t class_of(std::size_t n) noexcept { return (n - 1) / granule; }
@@ -38,14 +53,57 @@ inline constexpr std::size_t class_count = small_max / granule;
 
 struct free_block {
     free_block* next;
+    std::uintptr_t check;  // its address ^ the heap's key while free; 0 once handed out
 };
 
-/// The header at the start of every chunk of small blocks.
+/// The header at the start of every chunk of small blocks, followed by the bits
+/// that mark where blocks start (one per granule of the chunk, and one for its end).
 struct alignas(granule) small_chunk {
     small_chunk* next;  // the chunk before this one
     std::size_t size;   // of the whole chunk, header included
-    [[nodiscard]] std::byte* begin() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
-    [[nodiscard]] std::byte* end() noexcept { return reinterpret_cast<std::byte*>(this) + size; }
+
+    [[nodiscard]] static constexpr std::size_t words(std::size_t size) noexcept {
+        return size / granule / 64 + 1;
+    }
+    /// Bytes of header (bits included) in front of the blocks of a chunk of `size`.
+    [[nodiscard]] static constexpr std::size_t header_bytes(std::size_t size) noexcept {
+        return (sizeof(small_chunk) + words(size) * sizeof(std::uint64_t) + granule - 1) / granule *
+               granule;
+    }
+    [[nodiscard]] std::uint64_t* starts() noexcept {
+        return reinterpret_cast<std::uint64_t*>(this + 1);
+    }
+    [[nodiscard]] const std::uint64_t* starts() const noexcept {
+        return reinterpret_cast<const std::uint64_t*>(this + 1);
+    }
+    [[nodiscard]] std::byte* base() noexcept { return reinterpret_cast<std::byte*>(this); }
+    [[nodiscard]] std::byte* begin() noexcept { return base() + header_bytes(size); }
+    [[nodiscard]] std::byte* end() noexcept { return base() + size; }
+    [[nodiscard]] std::size_t granule_of(const std::byte* p) const noexcept {
+        return static_cast<std::size_t>(p - reinterpret_cast<const std::byte*>(this)) / granule;
+    }
+    void mark_start(const std::byte* p) noexcept {
+        const std::size_t g = granule_of(p);
+        starts()[g / 64] |= std::uint64_t{1} << (g % 64);
+    }
+    void clear_start(const std::byte* p) noexcept {
+        const std::size_t g = granule_of(p);
+        starts()[g / 64] &= ~(std::uint64_t{1} << (g % 64));
+    }
+    [[nodiscard]] bool starts_at(const std::byte* p) const noexcept {
+        const std::size_t g = granule_of(p);
+        return (starts()[g / 64] >> (g % 64) & 1) != 0;
+    }
+    /// Whether a block of k granules starts at granule g: bits g and g + k set,
+    /// none between (g + k is at most the chunk's granule count).
+    [[nodiscard]] bool block_at(std::size_t g, std::size_t k) const noexcept {
+        const std::size_t w = g / 64;
+        const std::size_t shift = g % 64;
+        std::uint64_t bits = starts()[w] >> shift;
+        if (shift + k >= 64) bits |= starts()[w + 1] << (64 - shift);  // shift > 0: k <= 32
+        const std::uint64_t mask = (std::uint64_t{2} << k) - 1;
+        return (bits & mask) == (std::uint64_t{1} | std::uint64_t{1} << k);
+    }
 };
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_heap_corruption(std::size_t size_class,
@@ -55,14 +113,26 @@ struct alignas(granule) small_chunk {
         message("heap::validate").arg("size_class", size_class).arg("address", address).because(reason));
 }
 
+/// The second word of a free (so poisoned) block, read without ASan's check.
+#if defined(MEMREG_ASAN)
+__attribute__((no_sanitize("address")))
+#endif
+inline std::uintptr_t read_check(const void* p) noexcept {
+    return static_cast<const std::uintptr_t*>(p)[1];
+}
+
 class small_blocks {
 public:
+    explicit small_blocks(const void* owner) noexcept
+        : key_(reinterpret_cast<std::uintptr_t>(owner) ^ 0x736d616c6c2e6dULL) {}
+
     /// A block of class c from its free list, or null.
     [[nodiscard]] std::byte* pop(std::size_t c) noexcept {
         free_block* b = heads_[c];
         if (b == nullptr) return nullptr;
         detail::unpoison(b, class_size(c));
         heads_[c] = b->next;
+        b->check = 0;
         --counts_[c];
         return reinterpret_cast<std::byte*>(b);
     }
@@ -72,21 +142,49 @@ public:
         if (bytes > static_cast<std::size_t>(end_ - bump_)) return nullptr;
         std::byte* p = bump_;
         bump_ += bytes;
+        chunks_->mark_start(bump_);
         detail::unpoison(p, bytes);
         return p;
     }
 
-    /// Puts a freed block of class c on its list. Returns false, and leaves the
-    /// lists alone, when the block is already first on it (freed twice in a row).
-    bool push(std::byte* p, std::size_t c) noexcept {
-        if (reinterpret_cast<free_block*>(p) == heads_[c]) [[unlikely]]
-            return false;
+    /// The chunk p is in, or null (p is then not in a small block of this heap).
+    [[nodiscard]] small_chunk* chunk_of(const std::byte* p) const noexcept {
+        auto* c = static_cast<small_chunk*>(
+            table_.find(reinterpret_cast<std::uintptr_t>(p) >> window_shift));
+        if (c == nullptr || !std::less<>()(p, c->end())) return nullptr;
+        return c;
+    }
+
+    /// Null when [p, p + n) is a live block of chunk c, else why it is not.
+    [[nodiscard]] const char* check_live(small_chunk* c, const std::byte* p,
+                                         std::size_t n) const noexcept {
+        if ((reinterpret_cast<std::uintptr_t>(p) & (granule - 1)) != 0 ||
+            std::less<>()(p, c->begin()) || (c == chunks_ && !std::less<>()(p, bump_)) ||
+            !c->starts_at(p))
+            return "address is not the start of a block of this heap";
+        const std::size_t g = c->granule_of(p);
+        const std::size_t k = n > small_max ? 0 : class_of(n) + 1;
+        if (k == 0 || g + k > c->size / granule || !c->block_at(g, k))
+            return "size differs from the size the block was allocated with";
+        if (read_check(p) == (reinterpret_cast<std::uintptr_t>(p) ^ key_))
+            return "block freed twice (it is free already)";
+        return nullptr;
+    }
+
+    /// Puts a freed block of class c on its list.
+    void push(std::byte* p, std::size_t c) noexcept {
         // Fill (debug) before writing the link; ASan-poison after it.
         if constexpr (poison_mode != poison_kind::asan) detail::poison(p, class_size(c));
-        heads_[c] = ::new (static_cast<void*>(p)) free_block{heads_[c]};
+        heads_[c] = ::new (static_cast<void*>(p))
+            free_block{heads_[c], reinterpret_cast<std::uintptr_t>(p) ^ key_};
         ++counts_[c];
         if constexpr (poison_mode == poison_kind::asan) detail::poison(p, class_size(c));
-        return true;
+    }
+
+    /// Splits the live block [p, p + from) of chunk c at p + to and lists the tail.
+    void free_tail(small_chunk* c, std::byte* p, std::size_t from, std::size_t to) noexcept {
+        c->mark_start(p + to);
+        push(p + to, class_of(from - to));
     }
 
     /// Grows or shrinks the newest carved block in place, from `from` to `to`
@@ -97,24 +195,41 @@ public:
             detail::unpoison(p + from, to - from);
         else
             detail::poison(p + to, from - to);
+        chunks_->clear_start(bump_);
         bump_ = p + to;
+        chunks_->mark_start(bump_);
         return true;
     }
 
-    /// Starts carving from a new chunk; what was left of the old one goes on the
-    /// free lists, so it is not lost.
-    void add_chunk(std::byte* raw, std::size_t size) noexcept {
-        while (end_ - bump_ >= static_cast<std::ptrdiff_t>(granule)) {
-            const std::size_t left = std::min(static_cast<std::size_t>(end_ - bump_), small_max);
-            detail::unpoison(bump_, left - left % granule);  // never carved: still poisoned
-            push(bump_, class_of(left - left % granule));
-            bump_ += left - left % granule;
-        }
-        auto* c = ::new (static_cast<void*>(raw)) small_chunk{chunks_, size};
-        chunks_ = c;
-        bump_ = c->begin();
-        end_ = c->end();
-        detail::poison(bump_, static_cast<std::size_t>(end_ - bump_));
+    /// Whether adding a chunk needs table storage first (table_storage_bytes()).
+    [[nodiscard]] bool table_full() const noexcept { return table_.full(); }
+    [[nodiscard]] std::size_t table_next_bytes() const noexcept { return table_.next_storage_bytes(); }
+    [[nodiscard]] std::size_t table_bytes() const noexcept { return table_.storage_bytes(); }
+    [[nodiscard]] address_table::slot* table_storage() const noexcept { return table_.storage(); }
+    /// Moves the table to `storage`; returns the old storage to give back (or null).
+    address_table::slot* grow_table(std::byte* storage) noexcept {
+        return table_.rehash(reinterpret_cast<address_table::slot*>(storage));
+    }
+
+    /// Registers a chunk (at a 64 KiB boundary, at most 64 KiB; the table not
+    /// full) and keeps it for later: carving takes it when the current one is full.
+    void add_spare(std::byte* raw, std::size_t size) noexcept {
+        auto* c = new_chunk(raw, size);
+        c->next = spare_;
+        spare_ = c;
+    }
+
+    /// Registers a chunk (see add_spare) and starts carving from it; what was
+    /// left of the old one goes on the free lists, so it is not lost.
+    void add_chunk(std::byte* raw, std::size_t size) noexcept { use(new_chunk(raw, size)); }
+
+    /// Starts carving from a spare chunk; false when there is none.
+    bool use_spare() noexcept {
+        small_chunk* c = spare_;
+        if (c == nullptr) return false;
+        spare_ = c->next;
+        use(c);
+        return true;
     }
 
     /// A block of class c cut from the front of a free block of the smallest
@@ -124,41 +239,48 @@ public:
         for (std::size_t larger = c + 1; larger < class_count; ++larger) {
             std::byte* p = pop(larger);
             if (p == nullptr) continue;
-            push(p + class_size(c), class_of(class_size(larger) - class_size(c)));
+            free_tail(chunk_of(p), p, class_size(larger), class_size(c));
             return p;
         }
         return nullptr;
     }
 
-    /// Gives back every chunk whose carved bytes are all free: release(raw, size)
-    /// gets each one, and the free lists are rebuilt without their blocks. Returns
-    /// the bytes released: 0 when none is all free, when the lists look corrupt
-    /// (validate() says how; nothing is touched) or when there is no memory to sort.
+    /// Gives back every chunk whose carved bytes are all free, and every spare:
+    /// release(raw, size) gets each one, and the free lists are rebuilt without
+    /// their blocks. Returns the bytes released: 0 when none is all free, when
+    /// the lists look corrupt (validate() says how; nothing is touched) or when
+    /// there is no memory to sort.
     template <class Release>
     std::size_t reclaim(Release&& release) noexcept {
+        std::size_t released = 0;
+        while (spare_ != nullptr) {
+            small_chunk* c = spare_;
+            spare_ = c->next;
+            released += give_back(c, release);
+        }
         std::vector<small_chunk*> chunks;
         std::vector<listed> free;
         std::vector<std::size_t> free_bytes;
         try {
             for (small_chunk* c = chunks_; c != nullptr; c = c->next) chunks.push_back(c);
-            if (!gather(free)) return 0;
+            if (!gather(free)) return released;
             free_bytes.assign(chunks.size(), 0);
         } catch (...) {
-            return 0;
+            return released;
         }
         std::sort(chunks.begin(), chunks.end(), std::less<small_chunk*>());
         std::sort(free.begin(), free.end(),
-                  [](const listed& a, const listed& b) { return a.at < b.at; });
+                  [](const listed& a, const listed& b) { return std::less<>()(a.at, b.at); });
         // Both sorted by address: one walk finds each free block's chunk.
         std::size_t k = 0;
         for (std::size_t i = 0; i < free.size(); ++i) {
             std::byte* p = free[i].at;
             const std::size_t bytes = class_size(free[i].size_class);
-            if (i > 0 && free[i - 1].at + class_size(free[i - 1].size_class) > p) return 0;
+            if (i > 0 && free[i - 1].at + class_size(free[i - 1].size_class) > p) return released;
             while (k < chunks.size() && carved_end(chunks[k]) <= p) ++k;
             if (k == chunks.size() || p < chunks[k]->begin() || p + bytes > carved_end(chunks[k]) ||
                 (p - chunks[k]->begin()) % static_cast<std::ptrdiff_t>(granule) != 0)
-                return 0;
+                return released;
             free[i].chunk = k;
             free_bytes[k] += bytes;
         }
@@ -169,7 +291,7 @@ public:
             free_bytes[j] = free_bytes[j] == carved ? 1 : 0;
             any = any || free_bytes[j] != 0;
         }
-        if (!any) return 0;
+        if (!any) return released;
         // Refill the lists, highest address first, so each list starts at its lowest.
         heads_.fill(nullptr);
         counts_.fill(0);
@@ -181,7 +303,6 @@ public:
         small_chunk* current = chunks_;
         bool current_stays = false;
         chunks_ = nullptr;
-        std::size_t released = 0;
         for (std::size_t j = 0; j < chunks.size(); ++j) {
             small_chunk* c = chunks[j];
             if (free_bytes[j] == 0) {
@@ -193,10 +314,7 @@ public:
                 }
                 continue;
             }
-            const std::size_t size = c->size;
-            released += size;
-            detail::unpoison(c, size);
-            release(reinterpret_cast<std::byte*>(c), size);
+            released += give_back(c, release);
         }
         if (current_stays) {
             current->next = chunks_;  // still the one being carved
@@ -208,21 +326,24 @@ public:
         return released;
     }
 
-    [[nodiscard]] small_chunk* chunks() const noexcept { return chunks_; }
+    /// Calls f(chunk) for every chunk, spares included (to give them all back).
+    template <class F>
+    void for_each_chunk(F&& f) const {
+        for (small_chunk* c = chunks_; c != nullptr;) {
+            small_chunk* next = c->next;
+            f(c);
+            c = next;
+        }
+        for (small_chunk* c = spare_; c != nullptr;) {
+            small_chunk* next = c->next;
+            f(c);
+            c = next;
+        }
+    }
     [[nodiscard]] std::size_t free_count(std::size_t c) const noexcept { return counts_[c]; }
 
     /// Walks every free list; throws corruption naming the first fault found.
     void validate() const {
-        struct range {
-            const std::byte* begin;
-            const std::byte* end;
-        };
-        std::vector<range> carved;  // [begin, bump) of each chunk
-        for (small_chunk* c = chunks_; c != nullptr; c = c->next)
-            carved.push_back({c->begin(), c == chunks_ ? bump_ : c->end()});
-        std::sort(carved.begin(), carved.end(),
-                  [](const range& a, const range& b) { return a.begin < b.begin; });
-
         struct block {
             const std::byte* at;
             std::size_t size_class;
@@ -231,18 +352,23 @@ public:
         for (std::size_t c = 0; c < class_count; ++c) {
             const void* b = heads_[c];
             for (std::size_t seen = 0; b != nullptr; ++seen) {
-                const auto* p = static_cast<const std::byte*>(b);
+                auto* p = static_cast<std::byte*>(const_cast<void*>(b));
                 const auto address = reinterpret_cast<std::uintptr_t>(p);
-                const auto in = std::upper_bound(
-                    carved.begin(), carved.end(), p,
-                    [](const std::byte* q, const range& r) { return q < r.begin; });
-                if (in == carved.begin() || p + class_size(c) > std::prev(in)->end)
+                small_chunk* in = chunk_of(p);
+                if (in == nullptr || p < in->begin() || p + class_size(c) > carved_end(in))
                     throw_heap_corruption(class_size(c), address,
                                           "free list points outside the heap's chunks "
                                           "(a write after free, or a foreign block freed?)");
-                if ((p - std::prev(in)->begin) % static_cast<std::ptrdiff_t>(granule) != 0)
+                if ((address & (granule - 1)) != 0)
                     throw_heap_corruption(class_size(c), address,
                                           "free block not on a 16-byte boundary of its chunk");
+                if (!in->block_at(in->granule_of(p), c + 1))
+                    throw_heap_corruption(class_size(c), address,
+                                          "free block is not a block of its size class "
+                                          "(a link overwritten after free?)");
+                if (read_check(p) != (address ^ key_))
+                    throw_heap_corruption(class_size(c), address,
+                                          "free block's check word overwritten (a write after free?)");
                 if (seen == counts_[c])
                     throw_heap_corruption(class_size(c), address,
                                           "free list longer than its count (a block freed twice?)");
@@ -251,7 +377,7 @@ public:
             }
         }
         std::sort(free.begin(), free.end(),
-                  [](const block& a, const block& b) { return a.at < b.at; });
+                  [](const block& a, const block& b) { return std::less<>()(a.at, b.at); });
         for (std::size_t i = 1; i < free.size(); ++i) {
             const block& before = free[i - 1];
             if (before.at + class_size(before.size_class) > free[i].at)
@@ -268,6 +394,15 @@ public:
                 throw_heap_corruption(class_size(c), 0,
                                       "free list shorter than its count (a link overwritten?)");
         }
+        std::size_t registered = 0;
+        for_each_chunk([&](small_chunk* ch) {
+            ++registered;
+            if (table_.find(reinterpret_cast<std::uintptr_t>(ch) >> window_shift) != ch)
+                throw_heap_corruption(0, reinterpret_cast<std::uintptr_t>(ch),
+                                      "chunk missing from the heap's address table");
+        });
+        if (registered != table_.count())
+            throw_heap_corruption(0, 0, "address table holds chunks the heap does not list");
     }
 
 private:
@@ -276,6 +411,40 @@ private:
         std::size_t size_class;
         std::size_t chunk;  // index among the chunks sorted by address
     };
+
+    small_chunk* new_chunk(std::byte* raw, std::size_t size) noexcept {
+        auto* c = ::new (static_cast<void*>(raw)) small_chunk{nullptr, size};
+        std::memset(c->starts(), 0, small_chunk::words(size) * sizeof(std::uint64_t));
+        table_.insert(reinterpret_cast<std::uintptr_t>(raw) >> window_shift, c);
+        detail::poison(c->begin(), static_cast<std::size_t>(c->end() - c->begin()));
+        return c;
+    }
+
+    void use(small_chunk* c) noexcept {
+        while (end_ - bump_ >= static_cast<std::ptrdiff_t>(granule)) {
+            const std::size_t left = std::min(static_cast<std::size_t>(end_ - bump_), small_max);
+            const std::size_t piece = left - left % granule;
+            detail::unpoison(bump_, piece);  // never carved: still poisoned
+            std::byte* p = bump_;
+            bump_ += piece;
+            chunks_->mark_start(bump_);
+            push(p, class_of(piece));
+        }
+        c->next = chunks_;
+        chunks_ = c;
+        bump_ = c->begin();
+        end_ = c->end();
+        c->mark_start(bump_);
+    }
+
+    template <class Release>
+    std::size_t give_back(small_chunk* c, Release& release) noexcept {
+        const std::size_t size = c->size;
+        table_.erase(reinterpret_cast<std::uintptr_t>(c) >> window_shift);
+        detail::unpoison(c, size);
+        release(reinterpret_cast<std::byte*>(c), size);
+        return size;
+    }
 
     /// Where carving stopped in c: its end, or the bump pointer in the newest.
     [[nodiscard]] std::byte* carved_end(small_chunk* c) const noexcept {
@@ -298,10 +467,13 @@ private:
     }
 
     std::array<free_block*, class_count> heads_{};
-    std::array<std::size_t, class_count> counts_{};
     std::byte* bump_ = nullptr;
     std::byte* end_ = nullptr;
     small_chunk* chunks_ = nullptr;  // newest first; the newest is being carved
+    std::uintptr_t key_;
+    address_table table_;            // every chunk, spares included, by address >> 16
+    std::array<std::size_t, class_count> counts_{};
+    small_chunk* spare_ = nullptr;   // registered, never carved
 };
 
 }  // namespace memreg::detail::heap_parts
