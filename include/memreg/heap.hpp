@@ -151,7 +151,9 @@ public:
     /// when it is the newest small block and its chunk has room; large blocks use
     /// the upstream's own reallocation. Otherwise allocates, copies and frees;
     /// when that fails, a small block that shrinks stays where it is.
-    [[nodiscard]] region try_reallocate(region r, std::size_t n, std::size_t alignment) noexcept {
+    // Out of line: inlined into a lua_Alloc, its frame would cost the alloc and free paths too.
+    [[nodiscard, gnu::noinline]] region try_reallocate(region r, std::size_t n,
+                                                     std::size_t alignment) noexcept {
         if (!is_valid_alignment(alignment)) return {};
         if (r.empty()) return try_allocate(n, alignment);
         if (n == 0) {

@@ -62,8 +62,10 @@ struct alignas(granule) small_chunk {
     small_chunk* next;  // the chunk before this one
     std::size_t size;   // of the whole chunk, header included
 
+    /// Words of bits: one per granule and one for the end, and a spare word so
+    /// that block_at may read the word after any granule's without a bounds check.
     [[nodiscard]] static constexpr std::size_t words(std::size_t size) noexcept {
-        return size / granule / 64 + 1;
+        return size / granule / 64 + 2;
     }
     /// Bytes of header (bits included) in front of the blocks of a chunk of `size`.
     [[nodiscard]] static constexpr std::size_t header_bytes(std::size_t size) noexcept {
@@ -94,13 +96,15 @@ struct alignas(granule) small_chunk {
         const std::size_t g = granule_of(p);
         return (starts()[g / 64] >> (g % 64) & 1) != 0;
     }
-    /// Whether a block of k granules starts at granule g: bits g and g + k set,
-    /// none between (g + k is at most the chunk's granule count).
+    /// Whether a block of k granules (1 <= k <= 32) starts at granule g of the
+    /// chunk: bits g and g + k set, none between. Reads two words: bits past the
+    /// chunk's end are 0.
     [[nodiscard]] bool block_at(std::size_t g, std::size_t k) const noexcept {
         const std::size_t w = g / 64;
-        const std::size_t shift = g % 64;
-        std::uint64_t bits = starts()[w] >> shift;
-        if (shift + k >= 64) bits |= starts()[w + 1] << (64 - shift);  // shift > 0: k <= 32
+        const auto shift = static_cast<unsigned>(g % 64);
+        // The 64 bits from g on (the second word's part is shifted in only when shift > 0).
+        const std::uint64_t bits =
+            (starts()[w] >> shift) | ((starts()[w + 1] << 1) << (63 - shift));
         const std::uint64_t mask = (std::uint64_t{2} << k) - 1;
         return (bits & mask) == (std::uint64_t{1} | std::uint64_t{1} << k);
     }
@@ -156,17 +160,14 @@ public:
     }
 
     /// Null when [p, p + n) is a live block of chunk c, else why it is not.
+    /// (The header's granules and those past the carving never have their bit set.)
     [[nodiscard]] const char* check_live(small_chunk* c, const std::byte* p,
                                          std::size_t n) const noexcept {
-        if ((reinterpret_cast<std::uintptr_t>(p) & (granule - 1)) != 0 ||
-            std::less<>()(p, c->begin()) || (c == chunks_ && !std::less<>()(p, bump_)) ||
-            !c->starts_at(p))
-            return "address is not the start of a block of this heap";
-        const std::size_t g = c->granule_of(p);
-        const std::size_t k = n > small_max ? 0 : class_of(n) + 1;
-        if (k == 0 || g + k > c->size / granule || !c->block_at(g, k))
-            return "size differs from the size the block was allocated with";
-        if (read_check(p) == (reinterpret_cast<std::uintptr_t>(p) ^ key_))
+        const auto address = reinterpret_cast<std::uintptr_t>(p);
+        if ((address & (granule - 1)) != 0 || n > small_max || (c == chunks_ && !std::less<>()(p, bump_)) ||
+            !c->block_at(c->granule_of(p), class_of(n) + 1)) [[unlikely]]
+            return not_live(c, p, n);
+        if (read_check(p) == (address ^ key_)) [[unlikely]]
             return "block freed twice (it is free already)";
         return nullptr;
     }
@@ -406,6 +407,14 @@ public:
     }
 
 private:
+    [[gnu::cold, gnu::noinline]] const char* not_live(small_chunk* c, const std::byte* p,
+                                                      std::size_t) const noexcept {
+        if ((reinterpret_cast<std::uintptr_t>(p) & (granule - 1)) != 0 ||
+            (c == chunks_ && !std::less<>()(p, bump_)) || !c->starts_at(p))
+            return "address is not the start of a block of this heap";
+        return "size differs from the size the block was allocated with";
+    }
+
     struct listed {
         std::byte* at;
         std::size_t size_class;
