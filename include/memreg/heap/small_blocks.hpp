@@ -153,9 +153,17 @@ public:
 
     /// The chunk p is in, or null (p is then not in a small block of this heap).
     [[nodiscard]] small_chunk* chunk_of(const std::byte* p) const noexcept {
-        auto* c = static_cast<small_chunk*>(
-            table_.find(reinterpret_cast<std::uintptr_t>(p) >> window_shift));
-        if (c == nullptr || !std::less<>()(p, c->end())) return nullptr;
+        const std::uintptr_t key = reinterpret_cast<std::uintptr_t>(p) >> window_shift;
+        small_chunk* c;
+        if (key == last_key_) [[likely]] {  // frees come in runs from one chunk
+            c = last_;
+        } else {
+            c = static_cast<small_chunk*>(table_.find(key));
+            if (c == nullptr) return nullptr;
+            last_key_ = key;
+            last_ = c;
+        }
+        if (!std::less<>()(p, c->end())) return nullptr;
         return c;
     }
 
@@ -450,6 +458,10 @@ private:
     std::size_t give_back(small_chunk* c, Release& release) noexcept {
         const std::size_t size = c->size;
         table_.erase(reinterpret_cast<std::uintptr_t>(c) >> window_shift);
+        if (last_ == c) {
+            last_ = nullptr;
+            last_key_ = ~std::uintptr_t{0};
+        }
         detail::unpoison(c, size);
         release(reinterpret_cast<std::byte*>(c), size);
         return size;
@@ -480,6 +492,9 @@ private:
     std::byte* end_ = nullptr;
     small_chunk* chunks_ = nullptr;  // newest first; the newest is being carved
     std::uintptr_t key_;
+    // The window (address >> 16) last found, and its chunk; all ones is never a window.
+    mutable std::uintptr_t last_key_ = ~std::uintptr_t{0};
+    mutable small_chunk* last_ = nullptr;
     address_table table_;            // every chunk, spares included, by address >> 16
     std::array<std::size_t, class_count> counts_{};
     small_chunk* spare_ = nullptr;   // registered, never carved
