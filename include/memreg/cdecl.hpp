@@ -10,6 +10,7 @@
 // size_t, ssize_t, ptrdiff_t, intptr_t and uintptr_t from the start.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -46,8 +47,9 @@ public:
         add("wchar_t", scalar_kind_of<wchar_t>());
     }
 
-    /// Parses declarations (typedefs, struct/union/enum definitions, `#pragma pack`) and
-    /// adds the names they define. All or nothing: on a parse_error nothing is added.
+    /// Parses declarations (typedefs, struct/union/enum definitions, function
+    /// prototypes, extern and static objects, `#pragma pack`) and adds the names they
+    /// define. All or nothing: on a parse_error nothing is added.
     /// Costs what the text adds: the registry's names are not copied.
     void define(std::string_view declarations) {
         detail::scope staged(names_);  // #pragma pack starts afresh in each define
@@ -73,27 +75,51 @@ public:
     [[nodiscard]] std::optional<layout> find_union(std::string_view tag) const {
         return find(names_.unions, tag);
     }
-    /// The value of an enumerator.
+    /// The value of an enumerator or of a `static const` integer with an initializer.
     [[nodiscard]] std::optional<std::int64_t> constant(std::string_view name) const {
         const auto found = names_.constants.find(name);
         if (found == names_.constants.end()) return std::nullopt;
         return found->second;
     }
+    /// The C type of a declared function ("int (const char *, ...)"), recorded but not
+    /// callable: memreg lays out data, it does not call.
+    [[nodiscard]] std::optional<std::string> function(std::string_view name) const {
+        return find(names_.functions, name);
+    }
+    /// The C type of a declared object (extern int x;, static const int X = 5;).
+    [[nodiscard]] std::optional<std::string> variable(std::string_view name) const {
+        return find(names_.variables, name);
+    }
+    /// The names of the constants, functions and objects declared, sorted.
+    [[nodiscard]] std::vector<std::string> struct_names() const { return keys(names_.structs); }
+    [[nodiscard]] std::vector<std::string> union_names() const { return keys(names_.unions); }
+    [[nodiscard]] std::vector<std::string> constant_names() const { return keys(names_.constants); }
+    [[nodiscard]] std::vector<std::string> function_names() const { return keys(names_.functions); }
+    [[nodiscard]] std::vector<std::string> variable_names() const { return keys(names_.variables); }
 
     /// The names of all typedefs (built-in ones included), sorted.
     [[nodiscard]] std::vector<std::string> typedef_names() const {
         std::vector<std::string> out;
         for (const auto& entry : names_.typedefs) out.push_back(entry.first);
         for (const auto& entry : names_.opaque_typedefs) out.push_back(entry.first);
+        for (const auto& entry : names_.function_typedefs) out.push_back(entry.first);
+        std::sort(out.begin(), out.end());
         return out;
     }
 
 private:
     template <class Map>
-    static std::optional<layout> find(const Map& map, std::string_view name) {
+    static std::optional<typename Map::mapped_type> find(const Map& map, std::string_view name) {
         const auto found = map.find(name);
         if (found == map.end()) return std::nullopt;
         return found->second;
+    }
+    template <class Map>
+    static std::vector<std::string> keys(const Map& map) {
+        std::vector<std::string> out;
+        out.reserve(map.size());
+        for (const auto& entry : map) out.push_back(entry.first);
+        return out;
     }
 
     detail::name_table names_;

@@ -10,3 +10,4 @@
 #include "layout/scalar.hpp"
 #include "layout/type.hpp"
 #include "layout/builder.hpp"
+#include "layout/bitfield.hpp"

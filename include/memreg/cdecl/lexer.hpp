@@ -20,7 +20,7 @@ inline constexpr std::size_t max_type_name = 1024;
 
 namespace memreg::cdecl::detail {
 
-enum class token_kind : unsigned char { end, identifier, number, punct };
+enum class token_kind : unsigned char { end, identifier, number, punct, character, string };
 
 struct token {
     token_kind kind = token_kind::end;
@@ -82,8 +82,23 @@ inline std::vector<token> tokenize(std::string_view text, const char* operation)
                 t.kind = token_kind::number;
                 while (i + n < text.size() && (is_ident_start(text[i + n]) || is_digit(text[i + n])))
                     ++n;
-            } else if ((c == '<' || c == '>') && i + 1 < text.size() && text[i + 1] == c) {
-                n = 2;
+            } else if (c == '\'' || c == '"') {
+                // A character or string literal: up to the closing quote on this line,
+                // with backslash escapes (their value is read by the expression parser).
+                t.kind = c == '"' ? token_kind::string : token_kind::character;
+                while (i + n < text.size() && text[i + n] != c && text[i + n] != '\n')
+                    n += text[i + n] == '\\' && i + n + 1 < text.size() ? 2 : 1;
+                if (i + n >= text.size() || text[i + n] != c)
+                    fail(operation, line, column,
+                         c == '"' ? "unterminated string literal" : "unterminated character literal");
+                ++n;
+            } else if (i + 2 < text.size() && text.substr(i, 3) == "...") {
+                n = 3;
+            } else if (i + 1 < text.size()) {
+                static constexpr std::string_view pairs[] = {"<<", ">>", "<=", ">=", "==", "!=",
+                                                             "&&", "||", "->", "::"};
+                for (const std::string_view pair : pairs)
+                    if (text.substr(i, 2) == pair) n = 2;
             }
             t.text = text.substr(i, n);
             out.push_back(t);
@@ -97,6 +112,7 @@ inline std::vector<token> tokenize(std::string_view text, const char* operation)
 /// How a token reads in a message: 'int', or "the end of the text".
 inline std::string describe(const token& t) {
     if (t.kind == token_kind::end) return "the end of the text";
+    if (t.kind == token_kind::character || t.kind == token_kind::string) return std::string(t.text);
     return "'" + std::string(t.text) + "'";
 }
 

@@ -28,9 +28,17 @@ struct name_table {
     name_set declared_structs;  // `struct foo;` seen, maybe no body
     name_set declared_unions;
     name_set enums;
+    name_map<layout> enum_types;  // the type each enum tag with a body got
     // typedef struct foo foo_t; before struct foo has a body: resolved at each use.
     name_map<std::pair<layout_kind, std::string>> opaque_typedefs;
     name_map<std::int64_t> constants;
+    // typedef void fn_t(int);: a function type, usable through a pointer.
+    // The C spelling around a declarator's name: ("void ", "(int)").
+    name_map<std::pair<std::string, std::string>> function_typedefs;
+    // Function prototypes and extern (or static) objects: name -> C type spelling,
+    // "int (const char *, ...)", "char *[2]". Recorded, not laid out.
+    name_map<std::string> functions;
+    name_map<std::string> variables;
 
     /// Moves every entry of `staged` in: O(staged · log size), nothing is copied.
     void merge(name_table&& staged) {
@@ -40,8 +48,12 @@ struct name_table {
         declared_structs.merge(staged.declared_structs);
         declared_unions.merge(staged.declared_unions);
         enums.merge(staged.enums);
+        enum_types.merge(staged.enum_types);
         opaque_typedefs.merge(staged.opaque_typedefs);
         constants.merge(staged.constants);
+        function_typedefs.merge(staged.function_typedefs);
+        functions.merge(staged.functions);
+        variables.merge(staged.variables);
     }
 };
 

@@ -1,8 +1,10 @@
-// memreg/cdecl/parser.hpp — a recursive-descent parser for the plain-data subset of
-// C declarations that LuaJIT's ffi.cdef takes, producing layouts. Internal to
-// cdecl.hpp; the grammar it accepts is documented in docs/adapters.md.
+// memreg/cdecl/parser.hpp — a recursive-descent parser for C declarations as
+// preprocessed headers write them (C11 with the GNU extensions glibc uses), producing
+// layouts for the types and records of the functions, objects and constants.
+// Internal to cdecl.hpp; the grammar it accepts is documented in docs/adapters.md.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -23,10 +25,10 @@ public:
     parser(std::string_view text, scope& state, const char* operation, bool read_only = false)
         : expression_parser(text, state, operation), read_only_(read_only) {}
 
-    /// A whole cdef chunk: declarations and #pragma pack lines.
+    /// A whole cdef chunk: declarations and `#pragma` lines.
     void declarations() {
         while (peek().kind != token_kind::end) {
-            if (accept("#")) pragma();
+            if (is("#")) pragma();
             else if (!accept(";")) declaration();
         }
     }
@@ -39,52 +41,166 @@ public:
     }
 
 private:
-    struct specifier {
+    /// What a C type is while it is being put together: an object type with a layout,
+    /// void, a struct or union without a body yet (usable through a pointer), or a
+    /// function type. `left` and `right` are its C spelling around a declarator's name
+    /// ("void (*" and ")(int)" for a pointer to a function).
+    enum class form : std::uint8_t { object, void_, incomplete, function };
+    struct ctype {
         layout type;
-        std::string incomplete;  // "struct foo" when only declared: usable through a pointer
+        std::string left, right;
+        form kind = form::object;
+        std::optional<std::pair<layout_kind, std::string>> tag;  // an incomplete record
+
+        [[nodiscard]] std::string spelling() const {
+            if (kind == form::function && !left.ends_with('*')) return left + " " + right;
+            return left + right;
+        }
+        static ctype of(const layout& l) { return {l, l.name(), {}, l.kind() == layout_kind::void_ ? form::void_ : form::object, {}}; }
+    };
+    /// What __attribute__ lists (and _Alignas) said.
+    struct attribute_set {
+        field_options field;
+        std::size_t mode = 0;    // __mode__: the integer's new size in bytes
+        bool float_mode = false; // __mode__(SF/DF)
+        std::size_t vector = 0;  // __vector_size__(n)
         token where;
-        std::optional<std::pair<layout_kind, std::string>> tag;  // for an opaque typedef
+    };
+    struct specifier {
+        ctype base;
+        token where;
+        bool is_typedef = false, is_extern = false, is_static = false, is_const = false;
+        attribute_set attributes;
+    };
+    struct derivation {
+        enum { pointer, array, function } kind;
+        std::size_t count = 0;   // arrays
+        bool flexible = false;   // name[]
+        std::string parameters;  // functions: "(int, char *)"
     };
     struct declarator {
         std::string name;
-        layout type;
-        field_options options;
         token where;
-        std::optional<std::pair<layout_kind, std::string>> opaque;  // typedef of incomplete
+        ctype type;
+        attribute_set attributes;
         bool flexible = false;  // name[]: a flexible array member
     };
+    enum class context : std::uint8_t { typedef_, object, member, parameter, type_name };
 
     // ---- declarations -----------------------------------------------------------
     void declaration() {
-        const bool is_typedef = accept("typedef");
+        if (is("_Static_assert") || is("static_assert")) return static_assertion();
         const specifier spec = specifiers();
         if (is(";")) {
-            if (is_typedef) error(peek(), "a typedef needs a name");
+            if (spec.is_typedef) error(peek(), "a typedef needs a name");
             next();
             return;  // a struct, union or enum declared or defined on its own
         }
         do {
-            const declarator d = declare(spec, true, is_typedef);
-            if (!is_typedef)
-                error(d.where, "'" + d.name +
-                                   "' declares an object; only types (typedef, struct, union, "
-                                   "enum) can be declared");
-            define_typedef(d);
+            const declarator d = declare(spec, spec.is_typedef ? context::typedef_ : context::object);
+            if (spec.is_typedef) {
+                define_typedef(d);
+            } else if (d.type.kind == form::function) {
+                record(&name_table::functions, d, d.type.spelling());
+                if (is("{")) {  // a definition (static inline in headers): the body is skipped
+                    skip_body();
+                    return;
+                }
+            } else {
+                object(spec, d);
+            }
         } while (accept(","));
         expect(";", "after the declaration");
     }
 
+    // _Static_assert(expr, "message");
+    void static_assertion() {
+        const token& at = next();
+        expect("(", "after _Static_assert");
+        const std::int64_t v = expression();
+        std::string text;
+        if (accept(","))
+            while (peek().kind == token_kind::string) text += next().text;
+        expect(")", "after the assertion");
+        expect(";", "after _Static_assert");
+        if (v == 0) error(at, "static assertion failed" + (text.empty() ? "" : ": " + text));
+    }
+
+    /// extern int x; static const int X = 5; int table[4];: recorded with its type;
+    /// an integer constant with a constant initializer also becomes a constant.
+    void object(const specifier& spec, const declarator& d) {
+        if (d.type.kind == form::void_) error(d.where, "'" + d.name + "' cannot have type void");
+        if (d.type.kind == form::incomplete && !spec.is_extern)
+            error(d.where, d.type.spelling() + " has no definition (only a pointer to it can be used)");
+        if (accept("=")) {
+            const layout& t = d.type.type;
+            const token& at = peek();
+            if (d.type.kind != form::object || !t.is_scalar() || !is_integer_kind(t.scalar()))
+                error(at, "only an integer object can have an initializer here ('" + d.name + "' is " +
+                              d.type.spelling() + ")");
+            const cvalue v = conditional();
+            const cvalue shape = type_shape(t);
+            const cvalue stored = convert(v, shape.size, shape.is_unsigned);
+            if (stored.bits != v.bits && !(v.is_unsigned == stored.is_unsigned && v.size <= stored.size))
+                if (stored.text() != v.text())
+                    error(at, "the initializer " + v.text() + " does not fit " + t.name());
+            if (spec.is_const) {
+                if (stored.is_unsigned && stored.bits > static_cast<std::uint64_t>(INT64_MAX))
+                    error(at, "the constant " + stored.text() + " is too large");
+                if (names_.contains(&name_table::constants, d.name))
+                    error(d.where, "redefinition of '" + d.name + "'");
+                names_.staged.constants.emplace(d.name, stored.as_signed());
+            }
+        }
+        record(&name_table::variables, d, d.type.spelling());
+    }
+
+    /// Records a prototype or an object; declaring the same name again is allowed
+    /// with the same type, as in C.
+    void record(name_map<std::string> name_table::*table, const declarator& d, std::string spelling) {
+        const auto other = table == &name_table::functions ? &name_table::variables : &name_table::functions;
+        if (names_.contains(other, d.name) || names_.contains(&name_table::typedefs, d.name) ||
+            names_.contains(&name_table::opaque_typedefs, d.name) ||
+            names_.contains(&name_table::function_typedefs, d.name))
+            error(d.where, "'" + d.name + "' is already declared as something else");
+        if (const std::string* found = names_.find(table, d.name)) {
+            if (*found != spelling)
+                error(d.where, "conflicting types for '" + d.name + "': " + *found + " and " + spelling);
+            return;
+        }
+        (names_.staged.*table).emplace(d.name, std::move(spelling));
+    }
+
     void define_typedef(const declarator& d) {
-        if (d.opaque) {
+        if (names_.contains(&name_table::functions, d.name) || names_.contains(&name_table::variables, d.name))
+            error(d.where, "'" + d.name + "' is already declared as something else");
+        if (d.type.kind == form::function) {
+            std::pair<std::string, std::string> spelling(d.type.left, d.type.right);
+            if (const auto* found = names_.find(&name_table::function_typedefs, d.name)) {
+                if (*found != spelling) error(d.where, "'" + d.name + "' is already a typedef");
+                return;
+            }
             if (names_.contains(&name_table::typedefs, d.name) ||
                 names_.contains(&name_table::opaque_typedefs, d.name))
                 error(d.where, "'" + d.name + "' is already a typedef");
-            names_.staged.opaque_typedefs.emplace(d.name, *d.opaque);
+            names_.staged.function_typedefs.emplace(d.name, std::move(spelling));
+            return;
+        }
+        if (names_.contains(&name_table::function_typedefs, d.name))
+            error(d.where, "'" + d.name + "' is already a typedef of a function type");
+        if (d.type.kind == form::incomplete) {
+            if (const auto* found = names_.find(&name_table::opaque_typedefs, d.name)) {
+                if (*found == *d.type.tag) return;
+            }
+            if (names_.contains(&name_table::typedefs, d.name) ||
+                names_.contains(&name_table::opaque_typedefs, d.name))
+                error(d.where, "'" + d.name + "' is already a typedef");
+            names_.staged.opaque_typedefs.emplace(d.name, *d.type.tag);
             return;
         }
         if (names_.contains(&name_table::opaque_typedefs, d.name))
             error(d.where, "'" + d.name + "' is already a typedef of an incomplete type");
-        layout type = d.type;
+        layout type = d.type.type;
         // typedef struct { ... } name; gives the anonymous struct its name.
         if (type.is_record() && type.name().find("<anonymous>") != std::string::npos)
             type = type.renamed(d.name);
@@ -96,11 +212,18 @@ private:
         names_.staged.typedefs.emplace(d.name, std::move(type));
     }
 
-    // #pragma pack(n) | pack() | pack(push[, n]) | pack(pop)
+    // #pragma pack(n) | pack() | pack(push[, n]) | pack(pop); other pragmas are
+    // skipped to the end of their line.
     void pragma() {
+        const std::size_t line = next().line;  // #
         const token& at = peek();
-        if (!accept("pragma") || !accept("pack"))
+        if (!accept("pragma"))
             error(at, "only '#pragma pack' is understood, found " + describe(at));
+        if (!is("pack")) {
+            while (peek().kind != token_kind::end && peek().line == line) next();
+            return;
+        }
+        next();
         expect("(", "after #pragma pack");
         if (accept("push")) {
             names_.pack_stack.push_back(names_.pack);
@@ -127,20 +250,68 @@ private:
     }
 
     // ---- specifiers -------------------------------------------------------------
+    static bool is_qualifier(std::string_view w) noexcept {
+        static constexpr std::string_view words[] = {
+            "const", "__const", "__const__", "volatile", "__volatile", "__volatile__", "restrict",
+            "__restrict", "__restrict__", "_Atomic", "register", "inline", "__inline", "__inline__",
+            "_Noreturn", "__extension__", "_Thread_local", "__thread", "auto"};
+        return std::find(std::begin(words), std::end(words), w) != std::end(words);
+    }
+    static bool is_type_keyword(std::string_view w) noexcept {
+        static constexpr std::string_view words[] = {
+            "void", "char", "short", "int", "long", "float", "double", "signed", "__signed",
+            "__signed__", "unsigned", "_Bool", "bool", "struct", "union", "enum", "_Complex",
+            "__complex__", "__int128", "__int128_t", "__uint128_t", "_Float32", "_Float64",
+            "_Float32x", "_Float64x", "_Float128", "__float128", "__builtin_va_list", "_Alignas"};
+        return std::find(std::begin(words), std::end(words), w) != std::end(words);
+    }
+
+    [[nodiscard]] bool starts_type(std::size_t ahead) const override {
+        const token& t = peek(ahead);
+        if (t.kind != token_kind::identifier) return false;
+        if (is_type_keyword(t.text) || (is_qualifier(t.text) && t.text != "__extension__")) return true;
+        return names_.contains(&name_table::typedefs, t.text) ||
+               names_.contains(&name_table::opaque_typedefs, t.text) ||
+               names_.contains(&name_table::function_typedefs, t.text);
+    }
+
     specifier specifiers() {
-        specifier out{{}, {}, peek(), std::nullopt};
+        specifier out{{}, peek(), false, false, false, false, {}};
+        out.base.kind = form::void_;
         int sign = 0;  // -1 signed, +1 unsigned
         int longs = 0, shorts = 0, ints = 0;
+        bool complex = false, int128 = false;
         std::string base;  // char, float, double, void, bool
         bool have_type = false;
+        const auto two = [&](const token& t) {
+            if (have_type || !base.empty() || int128) error(t, "two types in one declaration: " + describe(t));
+        };
         for (;;) {
             const token& t = peek();
             if (t.kind != token_kind::identifier) break;
             const std::string_view w = t.text;
-            if (w == "const" || w == "volatile" || w == "static" || w == "extern" ||
-                w == "__const" || w == "__volatile__" || w == "__extension__" || w == "register") {
+            if (is_qualifier(w)) {
+                if (w == "const" || w == "__const" || w == "__const__") out.is_const = true;
                 next();
-            } else if (w == "signed" || w == "__signed__" || w == "unsigned") {
+                if (w == "_Atomic" && is("(")) error(t, "_Atomic(type) is not supported");
+            } else if (w == "typedef") {
+                out.is_typedef = true;
+                next();
+            } else if (w == "extern") {
+                out.is_extern = true;
+                next();
+            } else if (w == "static") {
+                out.is_static = true;
+                next();
+            } else if (w == "_Alignas") {
+                next();
+                expect("(", "after _Alignas");
+                std::int64_t n = 0;
+                if (starts_type(0)) n = static_cast<std::int64_t>(type_name().alignment());
+                else n = expression();
+                expect(")", "after _Alignas(");
+                if (n != 0) out.attributes.field.aligned = std::max(out.attributes.field.aligned, checked_alignment(t, n));
+            } else if (w == "signed" || w == "__signed__" || w == "__signed" || w == "unsigned") {
                 if (sign != 0) error(t, "repeated " + describe(t));
                 sign = w == "unsigned" ? 1 : -1;
                 next();
@@ -153,74 +324,124 @@ private:
             } else if (w == "int") {
                 ++ints;
                 next();
+            } else if (w == "_Complex" || w == "__complex__") {
+                complex = true;
+                next();
+            } else if (w == "__int128") {
+                two(t);
+                int128 = true;
+                next();
             } else if (w == "char" || w == "float" || w == "double" || w == "void" || w == "bool" ||
-                       w == "_Bool") {
-                if (!base.empty() || have_type) error(t, "two types in one declaration: " + describe(t));
+                       w == "_Bool" || w == "_Float32" || w == "_Float64" || w == "_Float32x" ||
+                       w == "_Float64x" || w == "_Float128" || w == "__float128") {
+                two(t);
                 base = std::string(w);
                 next();
             } else if (w == "struct" || w == "union") {
-                if (have_type || !base.empty()) error(t, "two types in one declaration: " + describe(t));
+                two(t);
                 next();
-                record(out, w == "struct" ? layout_kind::struct_ : layout_kind::union_);
+                out.base = record(w == "struct" ? layout_kind::struct_ : layout_kind::union_);
                 have_type = true;
             } else if (w == "enum") {
-                if (have_type || !base.empty()) error(t, "two types in one declaration: " + describe(t));
+                two(t);
                 next();
-                out.type = enumeration();
+                out.base = ctype::of(enumeration());
                 have_type = true;
             } else if (w == "__attribute__" || w == "__attribute") {
-                field_options ignored;
-                attributes(ignored);
-            } else if (!have_type && base.empty() && sign == 0 && longs + shorts + ints == 0) {
-                if (const layout* found = names_.find(&name_table::typedefs, w)) {
-                    out.type = *found;
-                } else if (const auto* opaque = names_.find(&name_table::opaque_typedefs, w)) {
-                    const auto& [kind, tag] = *opaque;
-                    const std::string word = kind == layout_kind::struct_ ? "struct " : "union ";
-                    if (const layout* body = names_.find(records(kind), tag)) {
-                        out.type = *body;
-                    } else {
-                        out.incomplete = word + tag;
-                        out.tag = *opaque;
-                    }
-                } else {
-                    break;
-                }
+                attributes(out.attributes);
+            } else if (w == "__asm__" || w == "__asm" || w == "asm") {
+                error(t, "an asm statement is not a declaration");
+            } else if (!have_type && base.empty() && !int128 && sign == 0 &&
+                       longs + shorts + ints == 0 && !complex) {
+                if (!typedef_name(w, out.base)) break;
                 have_type = true;
                 next();
             } else {
                 break;
             }
         }
-        const bool any = have_type || !base.empty() || sign != 0 || longs + shorts + ints != 0;
+        const bool any = have_type || !base.empty() || int128 || complex || sign != 0 ||
+                         longs + shorts + ints != 0;
         if (!any) {
             const token& t = peek();
             if (t.kind == token_kind::identifier) error(t, "unknown type name " + describe(t));
             error(t, "expected a type, found " + describe(t));
         }
         if (have_type) {
-            if (sign != 0 || longs + shorts + ints != 0)
-                error(out.where, "'signed', 'unsigned', 'short', 'long' or 'int' with " + out.type.name());
+            if (sign != 0 || longs + shorts + ints != 0 || complex)
+                error(out.where, "'signed', 'unsigned', 'short', 'long', 'int' or '_Complex' with " +
+                                     out.base.spelling());
             return out;
         }
-        out.type = builtin(base, sign, longs, shorts, ints, out.where);
+        out.base = ctype::of(builtin(base, sign, longs, shorts, ints, complex, int128, out.where));
         return out;
     }
 
-    layout builtin(const std::string& base, int sign, int longs, int shorts, int ints,
-                   const token& at) const {
+    /// A typedef name (or a built-in one the compiler predefines) as a type.
+    bool typedef_name(std::string_view w, ctype& out) const {
+        if (const layout* found = names_.find(&name_table::typedefs, w)) {
+            out = ctype::of(*found);
+            return true;
+        }
+        if (const auto* opaque = names_.find(&name_table::opaque_typedefs, w)) {
+            const auto& [kind, tag] = *opaque;
+            if (const layout* body = names_.find(records(kind), tag)) {
+                out = ctype::of(*body);
+            } else {
+                out = {layout(), (kind == layout_kind::struct_ ? "struct " : "union ") + tag, {},
+                       form::incomplete, *opaque};
+            }
+            return true;
+        }
+        if (const auto* fn = names_.find(&name_table::function_typedefs, w)) {
+            out = {layout(), fn->first, fn->second, form::function, std::nullopt};
+            return true;
+        }
+        if (w == "__builtin_va_list") {  // x86-64: struct { unsigned, unsigned; void *, *; }[1]
+            out = ctype::of(layout::opaque("__builtin_va_list", 3 * sizeof(void*), alignof(void*)));
+            return true;
+        }
+        if (w == "__int128_t" || w == "__uint128_t") {
+            out = ctype::of(layout::opaque(w == "__int128_t" ? "__int128" : "unsigned __int128", 16, 16));
+            return true;
+        }
+        return false;
+    }
+
+    layout builtin(const std::string& base, int sign, int longs, int shorts, int ints, bool complex,
+                   bool int128, const token& at) const {
         const auto bad = [&] { error(at, "invalid combination of type specifiers"); };
-        if (base == "void" || base == "float" || base == "bool" || base == "_Bool") {
+        const auto wide = [&](std::string name, std::size_t size, std::size_t alignment) {
+            return layout::opaque(complex ? "_Complex " + name : name, complex ? 2 * size : size, alignment);
+        };
+        if (int128) {
+            if (longs + shorts + ints != 0 || complex) bad();
+            return layout::opaque(sign > 0 ? "unsigned __int128" : "__int128", 16, 16);
+        }
+        if (base == "void" || base == "float" || base == "bool" || base == "_Bool" || base.starts_with("_Float") ||
+            base == "__float128") {
             if (sign != 0 || longs + shorts + ints != 0) bad();
-            if (base == "void") return layout();
-            if (base == "float") return layout::of_scalar(scalar_kind::float32);
-            return layout::of_scalar(scalar_kind::boolean);
+            if (base == "void") {
+                if (complex) bad();
+                return layout();
+            }
+            if (base == "bool" || base == "_Bool") {
+                if (complex) bad();
+                return layout::of_scalar(scalar_kind::boolean);
+            }
+            if (base == "_Float64x") return wide(base, sizeof(long double), alignof(long double));
+            if (base == "_Float128" || base == "__float128") return wide(base, 16, 16);
+            const bool single = base == "float" || base == "_Float32";
+            if (complex) return wide(base, single ? 4 : 8, single ? 4 : 8);
+            return layout::of_scalar(single ? scalar_kind::float32 : scalar_kind::float64);
         }
         if (base == "double") {
             if (sign != 0 || shorts + ints != 0 || longs > 1) bad();
-            if (longs == 1) error(at, "long double is not supported");
+            if (longs == 1) return wide("long double", sizeof(long double), alignof(long double));
+            if (complex) return wide("double", 8, 8);
             return layout::of_scalar(scalar_kind::float64);
         }
+        if (complex) error(at, "_Complex of an integer type is not supported");
         if (base == "char") {
             if (longs + shorts + ints != 0) bad();
             if (sign == 0) return layout::of_scalar(scalar_kind::character);
@@ -236,28 +457,24 @@ private:
     }
 
     // struct/union [attributes] [tag] [{ members }] [attributes]
-    void record(specifier& out, layout_kind kind) {
+    ctype record(layout_kind kind) {
         const depth_guard guard(*this);
         const char* word = kind == layout_kind::struct_ ? "struct " : "union ";
         const auto defined = records(kind);
         const auto declared = kind == layout_kind::struct_ ? &name_table::declared_structs
                                                            : &name_table::declared_unions;
-        field_options record_options;
-        attributes(record_options);
+        attribute_set record_attributes;
+        attributes(record_attributes);
         std::string tag;
         const token tag_token = peek();
-        if (peek().kind == token_kind::identifier && !is("__attribute__")) tag = std::string(next().text);
+        if (peek().kind == token_kind::identifier && !is("__attribute__") && !is("__attribute"))
+            tag = std::string(next().text);
+        attributes(record_attributes);
         if (!is("{")) {
             if (tag.empty()) error(peek(), std::string("expected a tag name or '{' after '") + word + "', found " + describe(peek()));
-            if (const layout* found = names_.find(defined, tag)) {
-                out.type = *found;
-            } else {
-                if (!read_only_) (names_.staged.*declared).insert(tag);
-                out.incomplete = word + tag;
-                out.tag = std::pair(kind, tag);
-                out.type = layout();
-            }
-            return;
+            if (const layout* found = names_.find(defined, tag)) return ctype::of(*found);
+            if (!read_only_) (names_.staged.*declared).insert(tag);
+            return {layout(), word + tag, {}, form::incomplete, std::pair(kind, tag)};
         }
         if (read_only_) error(peek(), "a type name cannot define a type");
         if (!tag.empty() && names_.contains(defined, tag)) error(tag_token, std::string("redefinition of ") + word + tag);
@@ -272,37 +489,55 @@ private:
                 error(peek(), "the flexible array member '" + flexible + "' must be the last member");
             flexible = member(builder, kind);
         }
-        attributes(record_options);
-        if (record_options.packed) builder.pack(1);
-        else if (pack != 0) builder.pack(pack);
-        if (record_options.aligned != 0) builder.align(record_options.aligned);
-        out.type = builder.build();
+        attributes(record_attributes);
+        if (record_attributes.field.packed) builder.packed();
+        if (pack != 0) builder.pack(pack);
+        if (record_attributes.field.aligned != 0) builder.align(record_attributes.field.aligned);
+        layout type;
+        try {
+            type = builder.build();
+        } catch (const bad_argument& e) {
+            error(tag_token, e.what());
+        }
         if (!tag.empty()) {
-            (names_.staged.*defined).emplace(tag, out.type);
+            (names_.staged.*defined).emplace(tag, type);
             (names_.staged.*declared).insert(tag);
         }
+        return ctype::of(type);
     }
 
     /// One member declaration; returns the name of a flexible array member in it.
     std::string member(layout_builder& builder, layout_kind kind) {
+        if (is("_Static_assert") || is("static_assert")) {
+            static_assertion();
+            return {};
+        }
         const specifier spec = specifiers();
         if (accept(";")) {
-            if (!spec.type.is_record() || spec.type.name().find("<anonymous>") == std::string::npos)
+            if (spec.base.kind != form::object || !spec.base.type.is_record() ||
+                spec.base.type.name().find("<anonymous>") == std::string::npos)
                 error(spec.where, "a member declaration without a name");
-            builder.add({}, spec.type);
+            builder.add({}, spec.base.type, spec.attributes.field);
             return {};
         }
         std::string flexible;
         do {
             if (!flexible.empty())
                 error(peek(), "the flexible array member '" + flexible + "' must be the last member");
-            in_member_ = kind == layout_kind::struct_;
-            const declarator d = declare(spec, true);
-            in_member_ = false;
+            in_struct_ = kind == layout_kind::struct_;
+            declarator d = declare(spec, context::member);
+            in_struct_ = false;
             if (d.flexible) flexible = d.name;
-            if (is(":")) error(peek(), "bit-fields are not supported");
             try {
-                builder.add(d.name, d.type, d.options);
+                if (accept(":")) {
+                    const token& at = peek();
+                    const std::int64_t width = expression();
+                    if (width < 0) error(at, "bit-field width " + std::to_string(width) + " is negative");
+                    attributes(d.attributes);
+                    builder.add_bitfield(d.name, d.type.type, static_cast<std::size_t>(width), d.attributes.field);
+                } else {
+                    builder.add(d.name, d.type.type, d.attributes.field);
+                }
             } catch (const bad_argument& e) {
                 error(d.where, e.what());
             }
@@ -311,59 +546,102 @@ private:
         return flexible;
     }
 
-    // enum [tag] [{ A [= expr], ... }]: an int, its enumerators become constants.
+    // enum [tag] [{ A [= expr], ... }]: an int (an unsigned int if a value needs it),
+    // its enumerators become constants.
     layout enumeration() {
+        attribute_set ignored;
+        attributes(ignored);
         std::string tag;
         if (peek().kind == token_kind::identifier) tag = std::string(next().text);
-        const layout type = layout::of_scalar(scalar_kind_of<int>()).renamed(
-            tag.empty() ? "enum <anonymous>" : "enum " + tag);
+        attributes(ignored);
+        const std::string name = tag.empty() ? "enum <anonymous>" : "enum " + tag;
         if (!accept("{")) {
             if (tag.empty()) error(peek(), "expected a tag name or '{' after 'enum', found " + describe(peek()));
-            return type;
+            if (const layout* found = names_.find(&name_table::enum_types, tag)) return *found;
+            return layout::of_scalar(scalar_kind_of<int>()).renamed(name);
         }
         if (read_only_) error(peek(), "a type name cannot define a type");
         std::int64_t value = 0;
+        bool above_int = false;
         while (!accept("}")) {
-            const token& name = next();
-            if (name.kind != token_kind::identifier) error(name, "expected an enumerator name, found " + describe(name));
+            const token& at = next();
+            if (at.kind != token_kind::identifier) error(at, "expected an enumerator name, found " + describe(at));
+            attributes(ignored);
             if (accept("=")) value = expression();
             if (value < INT32_MIN || value > UINT32_MAX)
-                error(name, "enumerator value " + std::to_string(value) + " does not fit an int");
-            if (names_.contains(&name_table::constants, name.text))
-                error(name, "redefinition of " + describe(name));
-            names_.staged.constants.emplace(std::string(name.text), value);
+                error(at, "enumerator value " + std::to_string(value) + " does not fit an int");
+            above_int = above_int || value > INT32_MAX;
+            if (names_.contains(&name_table::constants, at.text))
+                error(at, "redefinition of " + describe(at));
+            names_.staged.constants.emplace(std::string(at.text), value);
             ++value;
             if (!accept(",")) {
                 expect("}", "after the enumerators");
                 break;
             }
         }
-        if (!tag.empty()) names_.staged.enums.insert(tag);
+        attributes(ignored);
+        const layout type = layout::of_scalar(above_int ? scalar_kind::uint32 : scalar_kind_of<int>()).renamed(name);
+        if (!tag.empty()) {
+            names_.staged.enums.insert(tag);
+            names_.staged.enum_types.emplace(tag, type);
+        }
         return type;
     }
 
-    // __attribute__((packed)), ((aligned(n))), ((aligned)), with __x__ spellings.
-    void attributes(field_options& options) {
+    std::size_t checked_alignment(const token& at, std::int64_t n) const {
+        if (n <= 0 || n > (1 << 28) || (n & (n - 1)) != 0)
+            error(at, "alignment " + std::to_string(n) + " is not a power of two");
+        return static_cast<std::size_t>(n);
+    }
+
+    // __attribute__((a, b(args), ...)) lists, any number of them: packed, aligned,
+    // __mode__ and __vector_size__ change the layout; every other attribute is read
+    // (its arguments skipped, parentheses balanced) and has no effect.
+    void attributes(attribute_set& out) {
         while (is("__attribute__") || is("__attribute")) {
+            const depth_guard guard(*this);
             next();
             expect("(", "after __attribute__");
             expect("(", "after __attribute__(");
             do {
                 if (is(")")) break;
                 const token& a = next();
-                if (a.text == "packed" || a.text == "__packed__") {
-                    options.packed = true;
-                } else if (a.text == "aligned" || a.text == "__aligned__") {
+                if (a.kind != token_kind::identifier) error(a, "expected an attribute name, found " + describe(a));
+                std::string_view w = a.text;
+                if (w.size() > 4 && w.starts_with("__") && w.ends_with("__")) w = w.substr(2, w.size() - 4);
+                if (w == "packed") {
+                    out.field.packed = true;
+                } else if (w == "aligned") {
                     std::int64_t n = alignof(std::max_align_t);
                     if (accept("(")) {
                         n = expression();
                         expect(")", "after the alignment");
                     }
-                    if (n <= 0 || n > (1 << 28) || (n & (n - 1)) != 0)
-                        error(a, "alignment " + std::to_string(n) + " is not a power of two");
-                    options.aligned = std::max(options.aligned, static_cast<std::size_t>(n));
-                } else {
-                    error(a, "unsupported attribute " + describe(a));
+                    out.field.aligned = std::max(out.field.aligned, checked_alignment(a, n));
+                    out.where = a;
+                } else if (w == "mode") {
+                    expect("(", "after mode");
+                    const token& m = next();
+                    std::string_view k = m.text;
+                    if (k.size() > 4 && k.starts_with("__") && k.ends_with("__")) k = k.substr(2, k.size() - 4);
+                    out.float_mode = k == "SF" || k == "DF";
+                    if (k == "QI" || k == "byte") out.mode = 1;
+                    else if (k == "HI") out.mode = 2;
+                    else if (k == "SI" || k == "SF") out.mode = 4;
+                    else if (k == "DI" || k == "DF" || k == "word" || k == "pointer") out.mode = 8;
+                    else if (k == "TI") out.mode = 16;
+                    else error(m, "unsupported mode " + describe(m));
+                    out.where = a;
+                    expect(")", "after the mode");
+                } else if (w == "vector_size") {
+                    expect("(", "after vector_size");
+                    const std::int64_t n = expression();
+                    expect(")", "after the vector size");
+                    out.vector = checked_alignment(a, n);
+                    out.where = a;
+                } else if (accept("(")) {
+                    skip_balanced();
                 }
             } while (accept(","));
             expect(")", "to close the attribute list");
@@ -371,96 +649,295 @@ private:
         }
     }
 
-    // ---- declarators --------------------------------------------------------------
-    // pointers, then a name (or (*name)(...) for a function pointer), then [n]...
-    declarator declare(const specifier& spec, bool named, bool allow_opaque = false) {
-        declarator d{{}, spec.type, {}, peek(), std::nullopt, false};
-        int pointers = 0;
-        while (accept("*")) {
-            ++pointers;
-            while (accept("const") || accept("volatile") || accept("restrict") || accept("__restrict")) {}
+    // After an opening '(': skips to its matching ')'.
+    void skip_balanced() {
+        std::size_t open = 1;
+        while (open > 0) {
+            const token& t = next();
+            if (t.kind == token_kind::end) error(t, "expected ')' to close the parentheses");
+            if (t.text == "(") ++open;
+            else if (t.text == ")") --open;
         }
-        bool function_pointer = false;
-        if (is("(") && is("*", 1)) {
-            next();
-            next();
-            function_pointer = true;
+    }
+
+    // A function body: skipped to its matching '}' (braces balanced, no recursion).
+    void skip_body() {
+        const token& open = next();
+        std::size_t depth = 1;
+        while (depth > 0) {
+            const token& t = next();
+            if (t.kind == token_kind::end) error(open, "expected '}' to close the function body");
+            if (t.kind != token_kind::punct) continue;
+            if (t.text == "{") ++depth;
+            else if (t.text == "}") --depth;
         }
-        d.where = peek();
-        if (named && peek().kind == token_kind::identifier && !is("__attribute__")) {
-            d.name = std::string(next().text);
-        } else if (named) {
-            error(peek(), "expected a name, found " + describe(peek()));
-        }
-        std::vector<std::size_t> dims = dimensions(d.flexible);
-        if (d.flexible && !in_member_)
-            error(d.where, "an array without a size is only allowed as a struct's last member");
-        if (function_pointer) {
-            expect(")", "after the function pointer's name");
-            skip_parameters();
-        } else if (is("(")) {
-            error(peek(), "function declarations are not supported");
-        }
-        attributes(d.options);
-        if (function_pointer) {
-            d.type = layout::pointer_to(spec.type.name() + " (*)()");
-        } else if (pointers > 0) {
-            std::string pointee = spec.incomplete.empty() ? spec.type.name() : spec.incomplete;
-            for (int i = 1; i < pointers; ++i) pointee += pointee.ends_with('*') ? "*" : " *";
-            d.type = layout::pointer_to(pointee);
-        } else if (!spec.incomplete.empty()) {
-            if (!allow_opaque || !dims.empty())
-                error(d.where, spec.incomplete + " has no definition (only a pointer to it can be used)");
-            d.opaque = spec.tag;
-        } else if (spec.type.kind() == layout_kind::void_) {
-            error(d.where, "'" + d.name + "' cannot have type void");
-        }
-        for (auto i = dims.rbegin(); i != dims.rend(); ++i) {
-            try {
-                d.type = layout::array_of(d.type, *i);
-            } catch (const bad_argument& e) {
-                error(d.where, e.what());
+    }
+
+    // __asm__("name") and attributes after a declarator.
+    void declarator_tail(attribute_set& out) {
+        for (;;) {
+            if (is("__asm__") || is("__asm") || is("asm")) {
+                next();
+                expect("(", "after __asm__");
+                while (peek().kind == token_kind::string) next();
+                expect(")", "after the asm label");
+            } else if (is("__attribute__") || is("__attribute")) {
+                attributes(out);
+            } else {
+                return;
             }
         }
-        if (d.type.name().size() > max_type_name)
-            error(d.where, "the type's C spelling is longer than " + std::to_string(max_type_name) +
-                               " characters");
+    }
+
+    // ---- declarators --------------------------------------------------------------
+    // The full C declarator grammar: pointers (with qualifiers and attributes), a name
+    // or a parenthesized declarator, then array and function suffixes; the type is
+    // built from the inside out. Names are required in declarations and members
+    // (but for an unnamed bit-field), optional in parameters, absent in type names.
+    declarator declare(const specifier& spec, context where) {
+        declarator d{{}, peek(), spec.base, spec.attributes, false};
+        std::vector<derivation> ops;
+        derivations(ops, d, where);
+        declarator_tail(d.attributes);
+        if (where != context::type_name && where != context::parameter && d.name.empty() &&
+            !(where == context::member && is(":")))
+            error(peek(), "expected a name, found " + describe(peek()));
+        d.type = derive(spec.base, ops, d, where);
+        if (where != context::parameter) d.type = apply_attributes(d.type, d.attributes, where);
+        if (d.type.kind == form::object && where != context::object && where != context::typedef_ &&
+            where != context::parameter && d.type.type.kind() == layout_kind::void_)
+            error(d.where, "'" + d.name + "' cannot have type void");
+        if (where == context::member || where == context::type_name) {
+            if (d.type.kind == form::incomplete)
+                error(d.where, d.type.spelling() + " has no definition (only a pointer to it can be used)");
+            if (d.type.kind == form::function)
+                error(d.where, "'" + d.name + "' has a function type (only a pointer to it can be a " +
+                                   (where == context::member ? "member)" : "value)"));
+            if (d.type.kind == form::void_ && where == context::member)
+                error(d.where, "'" + d.name + "' cannot have type void");
+        }
+        if (d.flexible && !(in_struct_ && where == context::member) && where != context::object &&
+            where != context::parameter)
+            error(d.where, "an array without a size is only allowed as a struct's last member");
         return d;
     }
 
-    // [n]...; a first [] is a flexible array member (C99), counted as 0 elements.
-    std::vector<std::size_t> dimensions(bool& flexible) {
-        std::vector<std::size_t> dims;
-        while (is("[")) {
-            const token& open = next();
-            if (dims.empty() && accept("]")) {
-                flexible = true;
-                dims.push_back(0);
+    void derivations(std::vector<derivation>& ops, declarator& d, context where) {
+        const depth_guard guard(*this);
+        std::size_t pointers = 0;
+        while (accept("*")) {
+            ++pointers;
+            for (;;) {
+                if (peek().kind == token_kind::identifier && is_qualifier(peek().text)) next();
+                else if (is("__attribute__") || is("__attribute")) attributes(d.attributes);
+                else break;
+            }
+        }
+        std::vector<derivation> inner;
+        if (is("(") && grouping(where)) {
+            next();
+            derivations(inner, d, where);
+            expect(")", "to close the declarator");
+        } else if (peek().kind == token_kind::identifier && where != context::type_name &&
+                   !is("__attribute__") && !is("__attribute") && !is("__asm__") && !is("__asm") &&
+                   !(where == context::parameter && starts_type(0))) {
+            d.where = peek();
+            d.name = std::string(next().text);
+        } else {
+            d.where = peek();
+        }
+        const std::size_t first = ops.size();
+        for (std::size_t p = 0; p < pointers; ++p) ops.push_back({derivation::pointer, 0, false, {}});
+        std::vector<derivation> suffixes;
+        for (;;) {
+            if (is("[")) {
+                const token& open = next();
+                while (peek().kind == token_kind::identifier && (is_qualifier(peek().text) || is("static"))) next();
+                if (where == context::parameter) {
+                    // A parameter's array decays to a pointer, and its size may name
+                    // other parameters (int n, char buf[n]): skipped, not evaluated.
+                    std::size_t open_brackets = 1;
+                    for (;;) {
+                        const token& t = next();
+                        if (t.kind == token_kind::end) error(open, "expected ']' after the array size");
+                        if (t.text == "[") ++open_brackets;
+                        else if (t.text == "]" && --open_brackets == 0) break;
+                    }
+                    suffixes.push_back({derivation::array, 0, true, {}});
+                    continue;
+                }
+                if (accept("]")) {
+                    if (!suffixes.empty() || !inner.empty() || first != 0)
+                        error(open, "an array without a size is only allowed as the outermost one");
+                    d.flexible = true;
+                    suffixes.push_back({derivation::array, 0, true, {}});
+                    continue;
+                }
+                const std::int64_t n = expression();
+                if (n < 0) error(open, "array size " + std::to_string(n) + " is negative");
+                suffixes.push_back({derivation::array, static_cast<std::size_t>(n), false, {}});
+                expect("]", "after the array size");
+            } else if (is("(")) {
+                suffixes.push_back({derivation::function, 0, false, parameters()});
+            } else {
+                break;
+            }
+        }
+        ops.insert(ops.end(), suffixes.rbegin(), suffixes.rend());
+        ops.insert(ops.end(), inner.begin(), inner.end());
+    }
+
+    /// After a declarator's pointers, whether '(' opens a parenthesized declarator
+    /// ("(*f)", "(name)") rather than a parameter list.
+    bool grouping(context where) const {
+        const token& t = peek(1);
+        if (t.text == "*" || t.text == "(" || t.text == "^") return true;
+        if (t.kind != token_kind::identifier) return false;
+        if (t.text == "__attribute__" || t.text == "__attribute") return true;
+        return where != context::type_name && !starts_type(1);
+    }
+
+    // (parameters): their types' spellings, for the function type's spelling.
+    std::string parameters() {
+        const depth_guard guard(*this);
+        expect("(", "for the parameters");
+        std::string out = "(";
+        bool first = true;
+        while (!accept(")")) {
+            if (!first) expect(",", "between the parameters");
+            if (!first) out += ", ";
+            first = false;
+            if (accept("...")) {
+                out += "...";
                 continue;
             }
-            const std::int64_t n = expression();
-            if (n < 0) error(open, "array size " + std::to_string(n) + " is negative");
-            dims.push_back(static_cast<std::size_t>(n));
-            expect("]", "after the array size");
+            const specifier spec = specifiers();
+            const declarator d = declare(spec, context::parameter);
+            out += d.type.spelling();
+            if (out.size() > max_type_name)
+                error(d.where, "the type's C spelling is longer than " + std::to_string(max_type_name) +
+                                   " characters");
         }
-        return dims;
+        return out + ")";
     }
 
-    void skip_parameters() {
-        expect("(", "for the function pointer's parameters");
-        int open = 1;
-        while (open > 0) {
-            const token& t = next();
-            if (t.kind == token_kind::end) error(t, "expected ')' to close the parameter list");
-            if (t.text == "(") ++open;
-            if (t.text == ")") --open;
+    /// Applies the derivations to the base type, checking what C forbids.
+    ctype derive(ctype t, const std::vector<derivation>& ops, const declarator& d, context where) const {
+        const bool spelled_only = where == context::parameter;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+            const derivation& op = ops[i];
+            switch (op.kind) {
+                case derivation::pointer: {
+                    if (t.kind == form::function || !t.right.empty()) {
+                        if (t.right.starts_with('(') || t.right.starts_with('[')) {
+                            t.left += t.left.ends_with('*') ? "(*" : " (*";
+                            t.right = ")" + t.right;
+                        } else {
+                            t.left += "*";
+                        }
+                        t.type = layout::pointer_to("void").renamed(t.left + t.right);
+                    } else {
+                        t.type = layout::pointer_to(t.kind == form::void_ ? "void" : t.left);
+                        t.left = t.type.name();
+                    }
+                    t.kind = form::object;
+                    t.tag.reset();
+                    break;
+                }
+                case derivation::array: {
+                    if (op.flexible && i + 1 != ops.size() && !spelled_only)
+                        error(d.where, "an array without a size is only allowed as the outermost one");
+                    if (t.kind == form::function) error(d.where, "'" + d.name + "' is an array of functions");
+                    const std::string right = "[" + (op.flexible ? std::string() : std::to_string(op.count)) + "]" + t.right;
+                    if (t.kind != form::object) {
+                        if (!spelled_only) {
+                            if (t.kind == form::incomplete)
+                                error(d.where, t.spelling() + " has no definition (only a pointer to it can be used)");
+                            error(d.where, "'" + d.name + "' cannot have type void");
+                        }
+                    } else if (!spelled_only || t.type.kind() != layout_kind::void_) {
+                        try {
+                            t.type = layout::array_of(t.type, op.count);
+                        } catch (const bad_argument& e) {
+                            error(d.where, e.what());
+                        }
+                        if (!t.right.empty()) t.type = t.type.renamed(t.left + right);
+                    }
+                    t.right = right;
+                    break;
+                }
+                case derivation::function:
+                    if (t.kind == form::function) error(d.where, "'" + d.name + "' is a function returning a function");
+                    if (t.kind == form::object && t.type.is_array() && t.right.starts_with('['))
+                        error(d.where, "'" + d.name + "' is a function returning an array");
+                    t.right = op.parameters + t.right;
+                    t.kind = form::function;
+                    t.type = layout();
+                    t.tag.reset();
+                    break;
+            }
+            if (t.left.size() + t.right.size() > max_type_name)
+                error(d.where, "the type's C spelling is longer than " + std::to_string(max_type_name) +
+                                   " characters");
         }
+        // A plain array's spelling is its layout's name ("char[4][2]").
+        if (t.kind == form::object && t.type.is_array() && t.right.starts_with('[') &&
+            t.right.find('(') == std::string::npos && t.right.find(')') == std::string::npos &&
+            t.right.find("[]") == std::string::npos) {
+            t.left = t.type.name();
+            t.right.clear();
+        }
+        return t;
     }
 
-    // A type name: specifiers, pointers, array sizes ("unsigned char *", "int[4]").
+    /// __mode__, __vector_size__ and, on a typedef, aligned.
+    ctype apply_attributes(ctype t, const attribute_set& a, context where) const {
+        if (a.mode != 0) {
+            if (t.kind != form::object || !t.type.is_scalar() || t.type.scalar() == scalar_kind::boolean ||
+                t.type.scalar() == scalar_kind::pointer)
+                error(a.where, "__mode__ on " + t.spelling() + ", which is not an integer or floating type");
+            const scalar_kind k = t.type.scalar();
+            const bool floating = k == scalar_kind::float32 || k == scalar_kind::float64;
+            if (floating != a.float_mode) error(a.where, "__mode__ does not match " + t.spelling());
+            if (floating) {
+                t.type = layout::of_scalar(a.mode == 4 ? scalar_kind::float32 : scalar_kind::float64);
+            } else if (a.mode == 16) {
+                t.type = layout::opaque(type_shape(t.type).is_unsigned ? "unsigned __int128" : "__int128", 16, 16);
+            } else {
+                const bool u = type_shape(t.type).is_unsigned;
+                static constexpr scalar_kind s[] = {scalar_kind::int8, scalar_kind::int16, scalar_kind::int32, scalar_kind::int64};
+                static constexpr scalar_kind us[] = {scalar_kind::uint8, scalar_kind::uint16, scalar_kind::uint32, scalar_kind::uint64};
+                const std::size_t i = a.mode == 1 ? 0 : a.mode == 2 ? 1 : a.mode == 4 ? 2 : 3;
+                t.type = layout::of_scalar(u ? us[i] : s[i]);
+            }
+            t.left = t.type.name();
+        }
+        if (a.vector != 0) {
+            if (t.kind != form::object || (!t.type.is_scalar() && !t.type.is_opaque()) ||
+                a.vector % t.type.size() != 0)
+                error(a.where, "__vector_size__(" + std::to_string(a.vector) + ") of " + t.spelling());
+            t.type = layout::opaque(t.spelling() + " __attribute__((vector_size(" + std::to_string(a.vector) + ")))",
+                                    a.vector, a.vector);
+            t.left = t.type.name();
+        }
+        // aligned on a typedef sets the type's alignment (gcc lets it lower one too).
+        if (where == context::typedef_ && t.kind == form::object && a.field.aligned != 0 &&
+            a.field.aligned != t.type.alignment()) {
+            try {
+                t.type = t.type.aligned_to(a.field.aligned);
+            } catch (const bad_argument& e) {
+                error(a.where, e.what());
+            }
+        }
+        return t;
+    }
+
+    // A type name: specifiers and an abstract declarator ("unsigned char *", "int[4]").
     layout type_name() override {
         const specifier spec = specifiers();
-        return declare(spec, false).type;
+        const declarator d = declare(spec, context::type_name);
+        if (d.type.kind == form::void_) return layout();
+        return d.type.type;
     }
 
     static name_map<layout> name_table::*records(layout_kind kind) noexcept {
@@ -468,7 +945,7 @@ private:
     }
 
     bool read_only_ = false;
-    bool in_member_ = false;  // declaring a struct member: a flexible array is allowed
+    bool in_struct_ = false;  // declaring a struct member: a flexible array is allowed
 };
 
 }  // namespace memreg::cdecl::detail

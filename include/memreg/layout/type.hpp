@@ -7,6 +7,7 @@
 // layout stays valid as long as any handle to the outer one lives.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -30,9 +31,15 @@ class layout;
 
 /// Where a field (or an array element) lives: its type and its byte offset from the
 /// start of the outermost layout that was searched. `type` points into that layout.
+/// For a bit-field, `offset` is its storage unit's byte offset and the field is
+/// `bit_width` bits starting `bit_offset` bits into the unit (counted from the least
+/// significant bit of the unit read in the ABI's byte order: little-endian here);
+/// bit_width is 0 for every other member.
 struct layout_member {
     const layout* type;
     std::size_t offset;
+    std::uint16_t bit_offset = 0;
+    std::uint16_t bit_width = 0;
 };
 
 namespace detail {
@@ -53,6 +60,11 @@ public:
     [[nodiscard]] static layout of_scalar(scalar_kind k);
     /// An address-sized field; `pointee` only names it ("struct node" gives "struct node *").
     [[nodiscard]] static layout pointer_to(std::string_view pointee);
+    /// A type memreg lays out but cannot read or write as a value ("long double",
+    /// "__int128", "_Complex double", a vector): `size` bytes at `alignment`, seen as
+    /// an array of uint8_t under that name (is_opaque() is true).
+    [[nodiscard]] static layout opaque(std::string_view name, std::size_t size,
+                                       std::size_t alignment);
     /// count elements of `element`, no padding between them (C arrays have none).
     [[nodiscard]] static layout array_of(const layout& element, std::size_t count);
 
@@ -70,6 +82,8 @@ public:
     [[nodiscard]] bool is_record() const noexcept {
         return kind() == layout_kind::struct_ || kind() == layout_kind::union_;
     }
+    /// True for a layout made by opaque(): bytes with a size and an alignment.
+    [[nodiscard]] bool is_opaque() const noexcept;
 
     /// The scalar kind; throws bad_argument if this is not a scalar.
     [[nodiscard]] scalar_kind scalar() const;
@@ -86,15 +100,21 @@ public:
     /// Follows a path such as "hdr.len", "items[3].x" or "[2]" (for an array) and
     /// returns the type and offset it reaches. Throws bad_argument for an unknown
     /// field or a malformed path, out_of_range for an index past the array; the
-    /// message starts with `operation`.
+    /// message starts with `operation`. A path ending at a bit-field is refused
+    /// (bad_argument) unless allow_bitfield: its offset alone does not say where it is.
     [[nodiscard]] layout_member resolve(std::string_view path,
-                                        const char* operation = "layout::resolve") const;
+                                        const char* operation = "layout::resolve",
+                                        bool allow_bitfield = false) const;
     [[nodiscard]] std::size_t offset_of(std::string_view path) const {
         return resolve(path, "layout::offset_of").offset;
     }
 
     /// The same type under another name (a typedef of an anonymous struct names it).
     [[nodiscard]] layout renamed(std::string name) const;
+    /// The same type with alignment n (a power of two dividing its size, or larger),
+    /// its size unchanged: what `typedef int aligned_int __attribute__((aligned(16)));`
+    /// makes (on a typedef, gcc's aligned may also lower the alignment).
+    [[nodiscard]] layout aligned_to(std::size_t n) const;
 
     /// True if both describe the same memory: kinds, sizes, alignments, offsets,
     /// field names and scalar kinds match. Type names are not compared.
@@ -114,9 +134,13 @@ private:
 };
 
 struct layout_field {
-    std::string name;  // empty for an anonymous struct or union member
+    std::string name;  // empty for an anonymous struct or union member, or an unnamed bit-field
     layout type;
     std::size_t offset = 0;
+    std::uint16_t bit_offset = 0;  // bit-fields: see layout_member
+    std::uint16_t bit_width = 0;   // 0: not a bit-field
+
+    [[nodiscard]] bool is_bitfield() const noexcept { return bit_width != 0; }
 };
 
 namespace detail {
@@ -131,6 +155,7 @@ struct layout_node {
     std::size_t count = 0;             // arrays
     std::vector<layout_field> fields;  // structs and unions
     std::size_t depth = 1;             // 1 + the deepest element or field type
+    bool opaque = false;               // layout::opaque: uint8_t[size] at its own alignment
 };
 
 inline const std::shared_ptr<const layout_node>& void_node() {
@@ -168,10 +193,31 @@ inline layout layout::pointer_to(std::string_view pointee) {
     return layout(std::move(node));
 }
 
+inline layout layout::opaque(std::string_view name, std::size_t size, std::size_t alignment) {
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0 || size % alignment != 0)
+        throw bad_argument(detail::message("layout::opaque")
+                               .arg("type", name)
+                               .arg("size", size)
+                               .arg("alignment", alignment)
+                               .because("the alignment must be a power of two dividing the size"));
+    layout bytes = array_of(of_scalar(scalar_kind::uint8), size);
+    auto node = std::make_shared<detail::layout_node>(*bytes.node_);
+    node->alignment = alignment;
+    node->name = std::string(name);
+    node->opaque = true;
+    return layout(std::move(node));
+}
+
 inline layout layout::array_of(const layout& element, std::size_t count) {
     if (element.kind() == layout_kind::void_)
         detail::throw_layout("layout::array_of", "void", "an array of void has no size");
     const std::size_t n = element.size();
+    if (n % element.alignment() != 0)
+        throw bad_argument(detail::message("layout::array_of")
+                               .arg("type", element.name())
+                               .arg("count", count)
+                               .because("the element's alignment " + std::to_string(element.alignment()) +
+                                        " is larger than its size " + std::to_string(n)));
     if (n != 0 && count > SIZE_MAX / n)
         throw bad_argument(detail::message("layout::array_of")
                                .arg("type", element.name())
@@ -206,6 +252,7 @@ inline std::size_t layout::size() const noexcept { return node_->size; }
 inline std::size_t layout::alignment() const noexcept { return node_->alignment; }
 inline std::size_t layout::depth() const noexcept { return node_->depth; }
 inline const std::string& layout::name() const noexcept { return node_->name; }
+inline bool layout::is_opaque() const noexcept { return node_->opaque; }
 
 inline scalar_kind layout::scalar() const {
     if (!is_scalar()) detail::throw_layout("layout::scalar", name(), "not a scalar");
@@ -232,8 +279,8 @@ inline bool same_name(const std::string& a, std::string_view b) noexcept {
 
 inline const layout_member* layout::find(std::string_view name, layout_member& out) const noexcept {
     for (const layout_field& f : node_->fields) {
-        if (detail::same_name(f.name, name)) {
-            out = {&f.type, f.offset};
+        if (!f.name.empty() && detail::same_name(f.name, name)) {
+            out = {&f.type, f.offset, f.bit_offset, f.bit_width};
             return &out;
         }
         if (f.name.empty() && f.type.find(name, out)) {
@@ -250,11 +297,23 @@ inline layout layout::renamed(std::string name) const {
     return layout(std::move(node));
 }
 
+inline layout layout::aligned_to(std::size_t n) const {
+    if (n == 0 || (n & (n - 1)) != 0 || (n < node_->alignment && node_->size % n != 0))
+        throw bad_argument(detail::message("layout::aligned_to")
+                               .arg("type", name())
+                               .arg("alignment", n)
+                               .because("alignment is not a power of two"));
+    auto node = std::make_shared<detail::layout_node>(*node_);
+    node->alignment = n;
+    return layout(std::move(node));
+}
+
 inline bool layout::same_shape(const layout& a, const layout& b) noexcept {
     if (a.node_ == b.node_) return true;
     const auto& x = *a.node_;
     const auto& y = *b.node_;
-    if (x.kind != y.kind || x.size != y.size || x.alignment != y.alignment) return false;
+    if (x.kind != y.kind || x.size != y.size || x.alignment != y.alignment || x.opaque != y.opaque)
+        return false;
     switch (x.kind) {
         case layout_kind::void_: return true;
         case layout_kind::scalar: return x.scalar == y.scalar;
@@ -266,7 +325,9 @@ inline bool layout::same_shape(const layout& a, const layout& b) noexcept {
     for (std::size_t i = 0; i < x.fields.size(); ++i) {
         const auto& f = x.fields[i];
         const auto& g = y.fields[i];
-        if (f.name != g.name || f.offset != g.offset || !same_shape(f.type, g.type)) return false;
+        if (f.name != g.name || f.offset != g.offset || f.bit_offset != g.bit_offset ||
+            f.bit_width != g.bit_width || !same_shape(f.type, g.type))
+            return false;
     }
     return true;
 }
@@ -303,7 +364,8 @@ constexpr bool is_identifier_char(char c) noexcept {
 
 }  // namespace detail
 
-inline layout_member layout::resolve(std::string_view path, const char* operation) const {
+inline layout_member layout::resolve(std::string_view path, const char* operation,
+                                     bool allow_bitfield) const {
     layout_member at{this, 0};
     std::size_t i = 0;
     if (path.empty()) return at;
@@ -350,8 +412,15 @@ inline layout_member layout::resolve(std::string_view path, const char* operatio
         if (!record.find(name, found))
             detail::throw_path(operation, path,
                                record.name() + " has no field '" + std::string(name) + "'");
-        at = {found.type, at.offset + found.offset};
+        at = {found.type, at.offset + found.offset, found.bit_offset, found.bit_width};
         i = j;
+        if (at.bit_width != 0 && !allow_bitfield)
+            detail::throw_path(operation, path,
+                               "'" + std::string(name) + "' is a bit-field (" +
+                                   std::to_string(at.bit_width) + " bits at bit " +
+                                   std::to_string(at.bit_offset) + " of byte " +
+                                   std::to_string(at.offset) +
+                                   "): read it with read_bitfield or write_bitfield");
     }
     return at;
 }
