@@ -100,3 +100,30 @@ TEST_CASE("N separate defines cost O(N), not O(N^2)", "[cdecl][limits]") {
     CHECK_THROWS(types.define("typedef int fresh; struct broken {"));
     CHECK_FALSE(types.find_typedef("fresh").has_value());
 }
+
+TEST_CASE("the constructs of real headers keep to the limits too", "[cdecl][limits]") {
+    const long before = peak_rss_mib();
+    cdecl::registry types;
+    // Parenthesized declarators, parameter lists inside parameter lists, casts.
+    CHECK_THROWS_WITH(types.define("int " + repeat("(", 50000) + "x" + repeat(")", 50000) + ";"),
+                      Catch::EndsWith("nesting is too deep"));
+    CHECK_THROWS_WITH(types.define("void f" + repeat("(void (*)", 50000) + repeat(")", 50000) + ";"),
+                      Catch::EndsWith("nesting is too deep"));
+    CHECK_THROWS_WITH(types.define("enum { A = " + repeat("(int)", 50000) + "1 };"),
+                      Catch::EndsWith("nesting is too deep"));
+    CHECK_THROWS_WITH(types.define("enum { A = " + repeat("1 ? ", 50000) + "1" + repeat(" : 0", 50000) + " };"),
+                      Catch::EndsWith("nesting is too deep"));
+    // A long parameter list or a long function type is refused at the spelling limit.
+    CHECK_THROWS_WITH(types.define("void f(" + repeat("int, ", 100000) + "int);"),
+                      Catch::EndsWith("the type's C spelling is longer than 1024 characters"));
+    // Attribute arguments, asm labels and function bodies are skipped in linear time.
+    const auto start = std::chrono::steady_clock::now();
+    types.define("int g(void) __attribute__((deprecated(" + repeat("(x)", 200000) + ")));\n"
+                 "int h(void) { " + repeat("{ x = 1; } ", 200000) + " }\n"
+                 "extern int i __asm__(" + repeat("\"a\" ", 200000) + ");");
+    const double elapsed = seconds_since(start);
+    INFO("skipping 3 x 200000 tokens took " << elapsed << " s");
+    CHECK(elapsed < 3.0);
+    CHECK(types.function("h") == "int32_t (void)");
+    CHECK(peak_rss_mib() - before < 128);
+}

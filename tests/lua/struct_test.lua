@@ -179,7 +179,7 @@ t.test("cdef errors and unknown types are reported", function()
              "typedef struct { int x } broken;")
     t.raises("bad argument #1 to 'sizeof' (", memreg.sizeof, "struct nosuch")
     t.raises("bad argument #2 to 'view' (", memreg.new(4).view, memreg.new(4), "no_such_type")
-    t.raises("cannot have type void", memreg.new(4).view, memreg.new(4), "void")
+    t.raises("void has no size", memreg.new(4).view, memreg.new(4), "void")
     t.raises("bad argument #1 to 'sizeof' (ctype or type name expected, got number)", memreg.sizeof, 5)
     t.raises("bad argument #2 to 'offsetof' (", memreg.offsetof, "rgba_pixel", "nope")
     -- a failed cdef defines nothing
@@ -466,6 +466,61 @@ t.test("separate cdef calls cost what they add, not what was defined before", fu
     t.eq(memreg.sizeof("many_1"), 4)
     t.eq(memreg.sizeof("many_8000"), 4)
     assert(seconds < 4, "8000 cdef calls took " .. seconds .. " s")
+end)
+
+t.test("bit-fields read and write as C lays them out, with range checks", function()
+    memreg.cdef[[
+        struct tcp_bits { uint16_t source; uint16_t res1 : 4, doff : 4, fin : 1, syn : 1, rst : 1,
+                          psh : 1, ack : 1, urg : 1, res2 : 2; int delta : 5; _Bool on : 1; };
+        static const int TCP_BITS_K = 3 << 2;
+        enum { TCP_BITS_E = 'A' };
+    ]]
+    t.eq(memreg.sizeof("struct tcp_bits"), 8)
+    local o, bit, width = memreg.offsetof("struct tcp_bits", "doff")
+    t.eq(o, 2); t.eq(bit, 4); t.eq(width, 4)
+    o, bit, width = memreg.offsetof("struct tcp_bits", "urg")
+    t.eq(o, 2); t.eq(bit, 13); t.eq(width, 1)
+    t.eq(select("#", memreg.offsetof("struct tcp_bits", "source")), 1)
+    local r = memreg.new(8)
+    local v = r:view("struct tcp_bits")
+    v.doff = 5
+    v.syn = 1
+    v.delta = -16
+    v.on = true
+    t.eq(r:read_u16(2), 5 * 16 + 512)  -- doff at bits 4..7, syn at bit 9
+    t.eq(v.doff, 5); t.eq(v.syn, 1); t.eq(v.res1, 0); t.eq(v.delta, -16); t.eq(v.on, true)
+    t.raises("bad argument #3 to 'view' (write_bitfield(type=uint16_t, width=4, value=16): value does not fit the bit-field)",
+             function() v.doff = 16 end)
+    t.raises("value does not fit the bit-field", function() v.delta = 16 end)
+    t.raises("a number is not a bool", function() v.on = 1 end)
+    t.eq(v.doff, 5)  -- unchanged by the refused writes
+    t.eq(v.delta, -16)
+    t.eq(memreg.constant("TCP_BITS_K"), 12)
+    t.eq(memreg.constant("TCP_BITS_E"), 65)
+    t.eq(memreg.constant("no_such_constant"), nil)
+    t.raises("bad argument #1 to 'constant' (", memreg.constant, 5)
+    if not jit then return end
+    local ffi = require "ffi"
+    ffi.cdef[[ struct tcp_bits { uint16_t source; uint16_t res1 : 4, doff : 4, fin : 1, syn : 1, rst : 1,
+                                 psh : 1, ack : 1, urg : 1, res2 : 2; int delta : 5; _Bool on : 1; }; ]]
+    for _, f in ipairs({"res1", "doff", "urg", "res2", "delta", "on"}) do
+        local a, b, c = memreg.offsetof("struct tcp_bits", f)
+        local x, y, z = ffi.offsetof("struct tcp_bits", f)
+        t.eq(a, x, f); t.eq(b, y, f); t.eq(c, z, f)
+    end
+end)
+
+t.test("real header text: __extension__, attributes, prototypes and externs in one chunk", function()
+    memreg.cdef[[
+        __extension__ typedef long long int greg_like_t;
+        typedef struct { long int __fds_bits[1024 / (8 * (int) sizeof (long int))]; } fd_set_like;
+        extern int select_like (int __nfds, fd_set_like *__restrict __readfds) __attribute__ ((__nothrow__));
+        extern char *tzname_like[2];
+        struct timex_like { unsigned int modes; long int offset; int :32; int :32; } __attribute__((__may_alias__));
+    ]]
+    t.eq(memreg.sizeof("fd_set_like"), 128)
+    t.eq(memreg.sizeof("struct timex_like"), 24)
+    t.eq(memreg.sizeof("greg_like_t"), 8)
 end)
 
 -- Last: it leaves this state without a registry.

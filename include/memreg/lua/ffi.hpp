@@ -88,6 +88,9 @@ inline int field(lua_State* L) {
     if (i < 1 || static_cast<std::uint64_t>(i) > t.fields().size())
         throw_argument(2, fname, "no such field");
     const layout_field& f = t.fields()[static_cast<std::size_t>(i - 1)];
+    if (f.is_bitfield())  // cdecl lays bit-fields out now; this module cannot reach them yet
+        throw_argument(1, fname, t.name() + " has a bit-field ('" + f.name +
+                                     "'): memreg.ffi does not take bit-fields yet (memreg views do)");
     lua_pushlstring(L, f.name.data(), f.name.size());
     push_size(L, f.offset, fname);
     new_ctype(L) = f.type;

@@ -6,10 +6,13 @@
 //   img[0].green = 255
 //
 // Types: struct_types.hpp; views: struct_view.hpp. sizeof, alignof and typeof take
-// a type name, a ctype or a view (the view's type).
+// a type name, a ctype or a view (the view's type). memreg.constant(name) reads an
+// enumerator or a static const integer cdef declared.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "struct_types.hpp"
@@ -49,24 +52,45 @@ inline int module_typeof_any(lua_State* L) {
     return 1;
 }
 
-/// memreg.offsetof(type, "field.path[2]") -> byte offset
+/// memreg.offsetof(type, "field.path[2]") -> byte offset; for a bit-field, as
+/// LuaJIT's ffi.offsetof: its storage unit's byte offset, its bit position in the
+/// unit and its width in bits.
 inline int module_offsetof(lua_State* L) {
     constexpr const char* fname = "offsetof";
     prepare_type_or_view(L, 1, fname);
     std::size_t n = 0;
     const char* path = check_string(L, 2, fname, n);
     const layout& t = type_or_view_at(L, 1, fname);
-    std::size_t offset = 0;
+    layout_member m{};
     try {
-        offset = t.resolve(std::string_view(path, n), fname).offset;
+        m = t.resolve(std::string_view(path, n), fname, true);
     } catch (const error& e) {
         throw_argument(2, fname, e.what());
     }
-    push_size(L, offset, fname);
+    push_size(L, m.offset, fname);
+    if (m.bit_width == 0) return 1;
+    push_size(L, m.bit_offset, fname);
+    push_size(L, m.bit_width, fname);
+    return 3;
+}
+
+/// memreg.constant(name) -> the value of an enumerator or of a `static const`
+/// integer declared by cdef, or nil.
+inline int module_constant(lua_State* L) {
+    constexpr const char* fname = "constant";
+    std::size_t n = 0;
+    const char* name = check_string(L, 1, fname, n);
+    const cdecl::registry& types = ctypes(L, fname);  // the last allocation
+    const std::optional<std::int64_t> value = types.constant(std::string_view(name, n));
+    if (!value) {
+        lua_pushnil(L);
+        return 1;
+    }
+    push_int64(L, *value, fname);
     return 1;
 }
 
-/// Adds cdef, typeof, sizeof, alignof, offsetof to the module and view, array to
+/// Adds cdef, typeof, sizeof, alignof, offsetof, constant to the module and view, array to
 /// the region methods.
 inline void register_struct(lua_State* L, int module, int methods) {
     module = absolute(L, module);
@@ -77,6 +101,7 @@ inline void register_struct(lua_State* L, int module, int methods) {
         {"sizeof", protect<module_sizeof>},
         {"alignof", protect<module_alignof>},
         {"offsetof", protect<module_offsetof>},
+        {"constant", protect<module_constant>},
         {nullptr, nullptr},
     };
     static const luaL_Reg method_functions[] = {

@@ -9,7 +9,9 @@
 // array as another view of the same memory. Writes are checked, not C casts: 300
 // does not fit a uint8_t and 1.5 is not an integer (each raises an error; LuaJIT's
 // FFI would truncate), a bool goes only into a bool. Pointer fields read as light
-// userdata and take a light userdata, a region (its address) or nil.
+// userdata and take a light userdata, a region (its address) or nil. A bit-field
+// reads as an integer (sign-extended if its type is signed) or a bool, and a write
+// must fit its width (a signed 5-bit field holds -16..15, as in C).
 //
 // A view holds its region's memory the way a sub-region does (the memory lives as
 // long as any view of it) and is checked on every access: once the region is
@@ -207,9 +209,8 @@ inline layout_member member(lua_State* L, const layout& t, int key) {
     return m;
 }
 
-/// Pushes the scalar of kind k at p as a Lua value.
-inline void push_field(lua_State* L, const std::byte* p, scalar_kind k) {
-    const scalar_value v = read_scalar(const_region(p, scalar_size(k)), 0, k);
+/// Pushes a scalar value of kind k as a Lua value (allocates nothing).
+inline void push_value(lua_State* L, const scalar_value& v, scalar_kind k) {
     if (k == scalar_kind::pointer) {
         lua_pushlightuserdata(L, reinterpret_cast<void*>(
                                      static_cast<std::uintptr_t>(std::get<std::uint64_t>(v))));
@@ -222,6 +223,11 @@ inline void push_field(lua_State* L, const std::byte* p, scalar_kind k) {
     } else {
         lua_pushboolean(L, std::get<bool>(v) ? 1 : 0);
     }
+}
+
+/// Pushes the scalar of kind k at p as a Lua value.
+inline void push_field(lua_State* L, const std::byte* p, scalar_kind k) {
+    push_value(L, read_scalar(const_region(p, scalar_size(k)), 0, k), k);
 }
 
 /// The Lua value at idx as a scalar for a field of kind k.
@@ -254,6 +260,10 @@ inline int view_index(lua_State* L) {
     view_userdata& v = self_view(L);
     const layout_member m = member(L, v.type, 2);
     const layout& t = *m.type;
+    if (m.bit_width != 0) {  // a bit-field: read sign-extended, allocates nothing
+        push_value(L, read_bitfield(const_region(v.target.bytes()), m), t.scalar());
+        return 1;
+    }
     if (t.is_scalar()) {  // pushing a number, boolean or light userdata allocates nothing
         push_field(L, v.target.bytes().data() + m.offset, t.scalar());
         return 1;
@@ -275,7 +285,10 @@ inline int view_newindex(lua_State* L) {
                                           " member as a whole; assign its fields or elements");
     try {
         const scalar_value value = field_value(L, 3, t);  // converts without allocating
-        write_scalar(v.target.bytes(), m.offset, t.scalar(), value);
+        if (m.bit_width != 0)  // checked against the width: 8 does not fit 3 bits
+            write_bitfield(v.target.bytes(), m, value);
+        else
+            write_scalar(v.target.bytes(), m.offset, t.scalar(), value);
     } catch (const argument_error&) {
         throw;
     } catch (const bad_argument& e) {

@@ -1,5 +1,5 @@
 -- GC-injection specs for struct views, arrays, ctypes and the C-declaration registry:
--- memreg.cdef/typeof/sizeof/alignof/offsetof, r:view, r:array and every metamethod
+-- memreg.cdef/typeof/sizeof/alignof/offsetof/constant, r:view, r:array and every metamethod
 -- of views and ctypes (format: the top of tests/lua/gc_injection.lua).
 --
 -- Besides the standard actions (free/resize the region or the parent, call again),
@@ -10,6 +10,8 @@ local memreg = require "memreg"
 
 memreg.cdef [[
 typedef struct gc_point { int32_t x, y; } gc_point;
+struct gc_bits { uint8_t lo : 3, hi : 5; int16_t delta : 7; };
+enum { GC_CONSTANT = 7 << 2 };
 typedef struct gc_shape { uint8_t kind; gc_point corners[4]; char name[12]; double area; } gc_shape;
 struct gc_link { void *next; };
 ]]
@@ -42,6 +44,12 @@ local function shape_in_sub()
     local p = memreg.new(shape_size * 4)
     local r = p:sub(shape_size, shape_size * 2)
     return {region = r, parent = p, view = r:view("gc_shape", shape_size), ctype = memreg.typeof("gc_shape")}
+end
+-- A region holding a struct gc_bits and its view.
+local function bits()
+    local r = memreg.new(4)
+    for i = 0, #r - 1 do r:write_u8(i, 0xA5) end
+    return {region = r, view = r:view("struct gc_bits")}
 end
 local function array()
     local r = memreg.new(8 * 16)
@@ -105,6 +113,11 @@ return {
         case(function() return {} end, function() return memreg.offsetof("gc_shape", "corners[2].y") end),
         case(shape, function(o) return memreg.offsetof(o.view, "name"), memreg.offsetof(o.ctype, "area") end),
     },
+    ["memreg.constant"] = {
+        case(function() return {} end, function()
+            return memreg.constant("GC_CONSTANT"), memreg.constant("gc_no_such_constant")
+        end, {result = function(a, b) return a, b end}),
+    },
     ["region.view"] = {
         case(shape, function(o) return o.region:view("gc_shape") end,
              {check = writes_whole, result = describe_view}),
@@ -136,6 +149,7 @@ return {
                  end
              end, result = describe_view}),
         case(shape_in_sub, function(o) return o.view.name[11] end),
+        case(bits, function(o) return o.view.lo, o.view.hi, o.view.delta end),
     },
     ["view.__newindex"] = {
         case(shape, function(o)
@@ -147,6 +161,10 @@ return {
             link.next = o.region
             return link.next == o.region:ptr()
         end),
+        case(bits, function(o)  -- bit-fields, and a refused write that changes nothing
+            o.view.hi = 31; o.view.delta = -64
+            return o.view.lo, o.view.hi, o.view.delta, pcall(function() o.view.lo = 8 end), o.view.lo
+        end, {result = function(a, b, c, ok, d) return a, b, c, ok, d end}),
     },
     ["view.__len"] = {
         case(array, function(o) return #o.view end),
