@@ -397,8 +397,15 @@ private:
             out = {layout(), fn->first, fn->second, form::function, std::nullopt};
             return true;
         }
-        if (w == "__builtin_va_list") {  // x86-64: struct { unsigned, unsigned; void *, *; }[1]
-            out = ctype::of(layout::opaque("__builtin_va_list", 3 * sizeof(void*), alignof(void*)));
+        if (w == "__builtin_va_list") {
+#if defined(__x86_64__)
+            constexpr std::size_t va_list_size = 24;  // struct { unsigned, unsigned; void *, *; }[1]
+#elif defined(__aarch64__)
+            constexpr std::size_t va_list_size = 32;  // struct { void *, *, *; int, int; }
+#else
+            constexpr std::size_t va_list_size = sizeof(void*);  // i386 and most others: char *
+#endif
+            out = ctype::of(layout::opaque("__builtin_va_list", va_list_size, alignof(void*)));
             return true;
         }
         if (w == "__int128_t" || w == "__uint128_t") {
