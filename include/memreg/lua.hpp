@@ -31,6 +31,9 @@ namespace memreg::lua {
 /// luaL_requiref, package.preload or luaopen_memreg). Raises a Lua error only when
 /// Lua is out of memory.
 inline int open(lua_State* L) {
+    // The state's list of memreg objects first: it must be older than all of them
+    // (lua/lifetime.hpp).
+    detail::make_objects(L);
     lua_newtable(L);
     const int module = lua_gettop(L);
     detail::push_methods(L);

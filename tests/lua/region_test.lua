@@ -347,7 +347,7 @@ t.test("the region __gc checks what it is given", function()
     local r = memreg.new(8)
     gc(r) gc(r)  -- by hand, twice: dead, not freed twice
     t.eq(r:valid(), false)
-    t.raises("region is invalid", r.read_u8, r, 0)
+    t.raises("read_u8(): region used after it was collected", r.read_u8, r, 0)
 end)
 
 t.test("a region reached after its __gc is dead", function()
@@ -356,7 +356,7 @@ t.test("a region reached after its __gc is dead", function()
         local r = holder.r
         seen.valid = r:valid()
         seen.len = pcall(function() return #r end)
-        seen.text = tostring(r)
+        seen.text = select(2, pcall(tostring, r))
     end
     do
         local holder = {}
@@ -372,7 +372,7 @@ t.test("a region reached after its __gc is dead", function()
     collectgarbage() collectgarbage()
     t.eq(seen.valid, false)
     t.eq(seen.len, false)
-    t.eq(seen.text, "memreg.region(invalid)")
+    assert(tostring(seen.text):find("region used after it was collected", 1, true), seen.text)
 end)
 
 t.test("messages keep zero bytes", function()

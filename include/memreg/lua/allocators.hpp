@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 #include <utility>
 
@@ -94,14 +95,30 @@ template <> struct box_names<memreg::arena<>> {
     static constexpr const char* alloc = "arena:alloc";
 };
 
+/// The Lua object of a heap or arena: its box (nullptr once collected) and its
+/// link in the state's list (lifetime.hpp), which lets go of the box if lua_close
+/// does not finalize the object.
+template <class A>
+struct box_userdata {
+    allocator_box<A>* box = nullptr;
+    tracked node;
+};
+
+template <class A>
+void kill_box(void* p) noexcept {
+    auto* ud = static_cast<box_userdata<A>*>(p);
+    ud->node.unlink();
+    if (ud->box != nullptr) unref(std::exchange(ud->box, nullptr));
+}
+
 /// The box behind the heap or arena object at argument arg; raises for another
 /// type and for an object whose __gc already ran.
 template <class A>
 allocator_box<A>& check_box(lua_State* L, int arg, const char* fname) {
-    auto** p = static_cast<allocator_box<A>**>(test_udata(L, arg, box_names<A>::metatable));
+    auto* p = static_cast<box_userdata<A>*>(test_udata(L, arg, box_names<A>::metatable));
     if (p == nullptr) throw_type(L, arg, fname, box_names<A>::kind);
-    if (*p == nullptr) throw_collected(fname, box_names<A>::kind);
-    return **p;
+    if (p->box == nullptr) throw_collected(fname, box_names<A>::kind);
+    return *p->box;
 }
 
 /// __gc: lets go of the box (once: a second call, or one on an object reached
@@ -109,20 +126,21 @@ allocator_box<A>& check_box(lua_State* L, int arg, const char* fname) {
 /// which only a direct call through debug.getmetatable can pass.
 template <class A>
 int box_gc(lua_State* L) {
-    auto** p = static_cast<allocator_box<A>**>(test_udata(L, 1, box_names<A>::metatable));
+    auto* p = static_cast<box_userdata<A>*>(test_udata(L, 1, box_names<A>::metatable));
     if (p == nullptr) throw_type(L, 1, "__gc", box_names<A>::kind);
-    if (*p != nullptr) unref(std::exchange(*p, nullptr));
+    kill_box<A>(p);
     return 0;
 }
 
 /// Pushes a new Lua object for a box made by make() (which may throw).
 template <class A, class Make>
-void push_box(lua_State* L, Make make) {
-    auto** p = static_cast<allocator_box<A>**>(lua_newuserdata(L, sizeof(allocator_box<A>*)));
-    *p = nullptr;
+void push_box(lua_State* L, const char* fname, Make make) {
+    ensure_objects(L, fname);
+    auto* p = new (lua_newuserdata(L, sizeof(box_userdata<A>))) box_userdata<A>{};
     luaL_getmetatable(L, box_names<A>::metatable);
     lua_setmetatable(L, -2);
-    *p = make();
+    track(L, p->node, p, kill_box<A>, fname);  // the allocations are done
+    p->box = make();
 }
 
 /// h:alloc(n) / a:alloc(n): a zero-filled region, or nil and a message.
@@ -131,7 +149,7 @@ int box_alloc(lua_State* L) {
     constexpr const char* fname = box_names<A>::alloc;
     check_box<A>(L, 1, fname);
     const std::size_t n = check_size(L, 2, fname);
-    region_userdata& ud = push_empty_userdata(L);
+    region_userdata& ud = push_empty_userdata(L, fname);
     // Creating the userdata can run a finalizer that collects or resets this
     // allocator: look it up only now.
     allocator_box<A>& box = check_box<A>(L, 1, fname);
@@ -180,7 +198,7 @@ inline int heap_new(lua_State* L) {
                                          " is larger than the maximum " + std::to_string(max_size));
         options.maximum = opt_field(L, 1, "max", fname);
     }
-    push_box<memreg::heap<>>(L, [&] { return new heap_box(options); });
+    push_box<memreg::heap<>>(L, fname, [&] { return new heap_box(options); });
     return 1;
 }
 
@@ -214,7 +232,7 @@ inline int arena_new(lua_State* L) {
         options.first_chunk = check_size(L, 1, "arena");
         if (options.first_chunk == 0) throw_argument(1, "arena", "chunk size must be positive");
     }
-    push_box<memreg::arena<>>(L, [&] { return new arena_box(options); });
+    push_box<memreg::arena<>>(L, "arena", [&] { return new arena_box(options); });
     return 1;
 }
 

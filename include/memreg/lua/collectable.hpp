@@ -8,13 +8,19 @@
 // collected" instead of touching a destroyed object.
 //
 //   auto* ud = new (lua_newuserdata(L, sizeof(collectable<T>))) collectable<T>(args...);
+//   ... lua_setmetatable(L, -2);            // the userdata's last allocation, then
+//   ud->track(L, fname);                    // into the state's list (lifetime.hpp)
 //   T& object = ud->get(fname, "view");     // in every method and metamethod
 //   ud->destroy();                          // in __gc (idempotent)
+//
+// track() is what frees the object when lua_close does not finalize the userdata
+// (one made by a finalizer during lua_close): the state's list destroys it then.
 #pragma once
 
 #include <string>
 #include <utility>
 
+#include "lifetime.hpp"
 #include "protect.hpp"
 
 namespace memreg::lua::detail {
@@ -44,16 +50,29 @@ public:
 
     /// Destroys the object the first time (what __gc calls); later calls do nothing.
     void destroy() noexcept {
+        node_.unlink();
         if (!alive_) return;
         alive_ = false;
         object_.~T();
     }
 
+    /// Links the userdata into the state's list; call it after the userdata's last
+    /// allocation (its metatable set). Once the state is closing, destroys the object
+    /// and throws "the Lua state is closing".
+    void track(lua_State* L, const char* fname) {
+        if (try_track(L, node_, this, kill)) return;
+        destroy();
+        throw_closing(fname);
+    }
+
 private:
+    static void kill(void* self) noexcept { static_cast<collectable*>(self)->destroy(); }
+
     union {
         T object_;
     };
     bool alive_ = true;
+    tracked node_;
 };
 
 }  // namespace memreg::lua::detail

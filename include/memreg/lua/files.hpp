@@ -123,7 +123,7 @@ template <class Open>
 void push_file(lua_State* L, const std::string& path, bool read_only, const char* fname,
                Open open) {
     // The userdata first: a Lua memory error cannot then leak the mapping.
-    region_userdata& ud = push_empty_userdata(L);
+    region_userdata& ud = push_empty_userdata(L, fname);
     memreg::detail::file_mapping file = open();
     watch_fd watch(open_watch(path, fname));
     attach(ud, new file_block(std::move(file), std::move(watch)), true, read_only);

@@ -65,8 +65,12 @@ inline int region_free(lua_State* L) {
     return 0;
 }
 
+/// r:valid(): false once r is freed, resized, reset — or collected: the one method
+/// a collected region answers (code that keeps weak tables of regions asks it).
 inline int region_valid(lua_State* L) {
-    lua_pushboolean(L, check_any_userdata(L, 1, "valid").valid());
+    const region_userdata* ud = to_userdata(L, 1);
+    if (ud == nullptr) throw_type(L, 1, "valid", "region");
+    lua_pushboolean(L, ud->valid());
     return 1;
 }
 

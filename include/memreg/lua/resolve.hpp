@@ -64,7 +64,10 @@ public:
 
 private:
     void check() const {
-        if (!ud_->valid()) throw_argument(arg_, fname_, invalid_problem);
+        if (!ud_->valid()) {
+            if (ud_->collected) throw_collected(fname_, region_what);
+            throw_argument(arg_, fname_, invalid_problem);
+        }
         if (write_ && ud_->read_only) throw_read_only(fname_, ud_->size);
     }
 

@@ -85,7 +85,7 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
     lua_getfield(L, LUA_REGISTRYINDEX, ctypes_key);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
-        new (lua_newuserdata(L, sizeof(ctypes_userdata))) ctypes_userdata();
+        auto* made = new (lua_newuserdata(L, sizeof(ctypes_userdata))) ctypes_userdata();
         if (luaL_newmetatable(L, ctypes_metatable) != 0) {
             lua_pushcfunction(L, (protect<collect_userdata<cdecl::registry, ctypes_metatable, ctypes_what>>));
             lua_setfield(L, -2, "__gc");
@@ -93,6 +93,7 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
             lua_setfield(L, -2, "__metatable");
         }
         lua_setmetatable(L, -2);
+        made->track(L, fname);  // lua_close frees it if it does not finalize it
         // A finalizer run by the allocations above may have made one already: keep that.
         lua_getfield(L, LUA_REGISTRYINDEX, ctypes_key);
         if (lua_isnil(L, -1)) {
@@ -129,6 +130,7 @@ inline layout& new_ctype(lua_State* L) {
         lua_setfield(L, -2, "__metatable");
     }
     lua_setmetatable(L, -2);
+    t->track(L, "typeof");  // lua_close frees it if it does not finalize it
     return t->get("typeof", ctype_what);
 }
 

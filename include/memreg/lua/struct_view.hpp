@@ -59,13 +59,20 @@ inline constexpr const char* view_fname = "view";
 inline view_userdata* to_view(lua_State* L, int idx);
 
 /// Releases the memory and destroys the type, once; the userdata stays marked dead.
-inline int view_gc(lua_State* L) {
-    view_userdata* v = to_view(L, 1);
-    if (v == nullptr) throw_type(L, 1, "__gc", "view");
-    if (v->collected) return 0;
+/// What __gc does, and what lua_close does to a view it does not finalize.
+inline void collect_view(void* p) noexcept {
+    auto* v = static_cast<view_userdata*>(p);
+    v->target.node.unlink();
+    if (v->collected) return;
     v->collected = true;
     release_view(v->target);
     std::destroy_at(&v->type);
+}
+
+inline int view_gc(lua_State* L) {
+    view_userdata* v = to_view(L, 1);
+    if (v == nullptr) throw_type(L, 1, "__gc", "view");
+    collect_view(v);
     return 0;
 }
 
@@ -145,6 +152,11 @@ inline view_userdata& new_view(lua_State* L, int metatable = 0) {
     else
         push_view_metatable(L);
     lua_setmetatable(L, -2);
+    // Into the state's list (lifetime.hpp): lua_close frees it if it does not finalize it.
+    if (!try_track(L, v->target.node, v, collect_view)) {
+        collect_view(v);
+        throw_closing(view_fname);
+    }
     return *v;
 }
 

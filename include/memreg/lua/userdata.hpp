@@ -22,6 +22,8 @@
 
 #include "../allocator.hpp"
 #include "../region.hpp"
+#include "collectable.hpp"
+#include "lifetime.hpp"
 #include "protect.hpp"
 
 namespace memreg::lua {
@@ -136,6 +138,8 @@ struct region_userdata {
     bool owner = false;      // free() gives the memory back (not a sub-region)
     bool freed = false;      // free() or __close ran on this view
     bool read_only = false;  // writes raise an error
+    bool collected = false;  // its __gc ran, or lua_close freed it: every use raises
+    detail::tracked node;    // its link in the state's list (lifetime.hpp)
 
     [[nodiscard]] bool valid() const noexcept {
         return !freed && memory != nullptr && memory->generation() == generation &&
@@ -150,18 +154,27 @@ struct region_userdata {
 namespace detail {
 
 inline void release_view(region_userdata& ud) noexcept {
+    ud.node.unlink();
     block* memory = ud.memory;
     ud.memory = nullptr;
     ud.freed = true;
     if (memory != nullptr && --memory->refs == 0) delete memory;
 }
 
+/// What __gc does, and what lua_close does to a region it does not finalize.
+inline void collect_region(region_userdata& ud) noexcept {
+    ud.collected = true;
+    release_view(ud);
+}
+
+inline void kill_region(void* ud) noexcept { collect_region(*static_cast<region_userdata*>(ud)); }
+
 inline region_userdata* to_userdata(lua_State* L, int idx);
 
 /// __gc. Like every metamethod it checks what it is given: Lua code can call it
 /// (debug.getmetatable(r).__gc(x)) with anything, and twice.
 inline int region_gc(lua_State* L) {
-    if (region_userdata* ud = to_userdata(L, 1)) release_view(*ud);
+    if (region_userdata* ud = to_userdata(L, 1)) collect_region(*ud);
     return 0;
 }
 
@@ -214,19 +227,23 @@ inline region_userdata* to_userdata(lua_State* L, int idx) {
 }
 
 inline constexpr const char* invalid_problem = "region is invalid (freed, resized or its arena reset)";
+inline constexpr const char* region_what = "region";
 
 /// The region userdata at argument arg, valid; throws a bad argument otherwise.
 inline region_userdata& check_userdata(lua_State* L, int arg, const char* fname) {
     region_userdata* ud = to_userdata(L, arg);
     if (ud == nullptr) throw_type(L, arg, fname, "region");
+    if (ud->collected) throw_collected(fname, region_what);
     if (!ud->valid()) throw_argument(arg, fname, invalid_problem);
     return *ud;
 }
 
-/// The region userdata at argument arg even if it is no longer valid (free, valid).
+/// The region userdata at argument arg even if it is no longer valid (free,
+/// tostring), but not once it was collected.
 inline region_userdata& check_any_userdata(lua_State* L, int arg, const char* fname) {
     region_userdata* ud = to_userdata(L, arg);
     if (ud == nullptr) throw_type(L, arg, fname, "region");
+    if (ud->collected) throw_collected(fname, region_what);
     return *ud;
 }
 
@@ -248,14 +265,33 @@ inline region check_writable(lua_State* L, int arg, const char* fname) {
     return ud.bytes();
 }
 
-/// Pushes a new region userdata with no memory yet; __gc is set, so whatever is
-/// attached to it later is freed with it. Lua errors (out of memory) can happen
-/// here, so call it before creating C++ objects that own resources.
-inline region_userdata& push_empty_userdata(lua_State* L) {
+/// Pushes a new region userdata with no memory yet, linked into the state's list
+/// (lifetime.hpp), or nullptr (nothing pushed) once the state is closing. Lua
+/// errors (out of memory) can happen here.
+inline region_userdata* push_userdata_or_null(lua_State* L) {
+    // The owner comes first, so that it is older than every region.
+    if (make_objects(L).closed()) return nullptr;
     void* p = lua_newuserdata(L, sizeof(region_userdata));
     auto* ud = new (p) region_userdata{};
     push_metatable(L);
     lua_setmetatable(L, -2);
+    // The allocations are done: link it (a finalizer run by them may have closed the state).
+    if (!try_track(L, ud->node, ud, kill_region)) {
+        ud->collected = true;
+        lua_pop(L, 1);
+        return nullptr;
+    }
+    return ud;
+}
+
+/// Pushes a new region userdata with no memory yet; __gc is set and it is in the
+/// state's list, so whatever is attached to it later is freed with it. Lua errors
+/// (out of memory) can happen here, so call it before creating C++ objects that own
+/// resources. Throws "the Lua state is closing" once lua_close has freed the state's
+/// memreg objects.
+inline region_userdata& push_empty_userdata(lua_State* L, const char* fname = "region") {
+    region_userdata* ud = push_userdata_or_null(L);
+    if (ud == nullptr) throw_closing(fname);
     return *ud;
 }
 
@@ -273,8 +309,9 @@ inline void attach(region_userdata& ud, block* memory, bool owner, bool read_onl
 /// Attaches a block made by make() (which may throw) to a fresh userdata on the
 /// stack, without leaking it if anything fails.
 template <class Make>
-region_userdata& push_block(lua_State* L, Make make, bool owner = true, bool read_only = false) {
-    region_userdata& ud = push_empty_userdata(L);
+region_userdata& push_block(lua_State* L, const char* fname, Make make, bool owner = true,
+                            bool read_only = false) {
+    region_userdata& ud = push_empty_userdata(L, fname);
     attach(ud, make(), owner, read_only);
     return ud;
 }
@@ -282,7 +319,7 @@ region_userdata& push_block(lua_State* L, Make make, bool owner = true, bool rea
 /// Pushes a new zero-filled region of n bytes from the system heap; throws
 /// allocation_failure when it cannot be had.
 inline region_userdata& new_region(lua_State* L, std::size_t n, const char* fname = "new") {
-    return push_block(L, [&]() -> block* {
+    return push_block(L, fname, [&]() -> block* {
         const region bytes = n == 0 ? region() : system_allocator.try_allocate(n, default_alignment);
         if (n != 0 && bytes.empty())
             throw allocation_failure(memreg::detail::message(fname).arg("size", n).because(
@@ -303,14 +340,14 @@ inline region_userdata& new_region(lua_State* L, std::size_t n, const char* fnam
 /// resizes the parent during that allocation leaves the view invalid, never
 /// spanning memory the parent no longer has. Host anchors are shared with the parent.
 inline region_userdata& push_view(lua_State* L, int parent_idx, std::size_t offset,
-                                  std::size_t size) {
+                                  std::size_t size, const char* fname = "sub") {
     parent_idx = absolute(L, parent_idx);
     const region_userdata* parent = to_userdata(L, parent_idx);
     block* const memory = parent->memory;
     const std::uint64_t generation = parent->generation;
     const std::size_t start = parent->offset + offset;
     const bool read_only = parent->read_only;
-    region_userdata& ud = push_empty_userdata(L);
+    region_userdata& ud = push_empty_userdata(L, fname);
     // The parent's own __gc, called by hand from a finalizer, can have dropped its
     // block: the view is then born dead.
     if (memory == nullptr || parent->memory != memory) {
@@ -387,6 +424,7 @@ inline region check_region(lua_State* L, int idx) {
         lua_pushfstring(L, "region expected, got %s", luaL_typename(L, idx));
         luaL_argerror(L, idx, lua_tostring(L, -1));
     }
+    if (ud->collected) luaL_argerror(L, idx, "region used after it was collected");
     if (!ud->valid()) luaL_argerror(L, idx, detail::invalid_problem);
     return ud->bytes();
 }
@@ -397,10 +435,11 @@ inline region check_region(lua_State* L, int idx) {
 /// only invalidates it. Raises a Lua error only when Lua itself is out of memory.
 inline void push_region(lua_State* L, region bytes, int owner_index = 0) {
     if (owner_index != 0) owner_index = detail::absolute(L, owner_index);
-    region_userdata& ud = detail::push_empty_userdata(L);
+    region_userdata* ud = detail::push_userdata_or_null(L);
+    if (ud == nullptr) luaL_error(L, "push_region: the Lua state is closing");
     auto* memory = new (std::nothrow) detail::host_block(bytes);
     if (memory == nullptr) luaL_error(L, "push_region: not enough memory");
-    detail::attach(ud, memory, true, false);
+    detail::attach(*ud, memory, true, false);
     if (owner_index != 0) {
         memory->anchored = true;
         detail::anchor(L, -1, owner_index);
