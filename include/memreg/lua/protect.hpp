@@ -48,14 +48,26 @@ namespace detail {
 /// Room for any message the binding makes; longer ones (a huge what()) are cut.
 inline constexpr std::size_t message_capacity = 512;
 
-/// A message copied out of an exception, zero bytes and all, cut to fit.
+/// A message copied out of an exception, zero bytes and all. One too long keeps its
+/// start (the operation) and its end (the reason), with " ... " between: a message
+/// that quotes a huge type name still says what went wrong.
 struct message_copy {
     char text[message_capacity];
     std::size_t size = 0;
 
     void assign(std::string_view what) noexcept {
-        size = what.size() < message_capacity ? what.size() : message_capacity;
-        std::memcpy(text, what.data(), size);
+        if (what.size() <= message_capacity) {
+            size = what.size();
+            std::memcpy(text, what.data(), size);
+            return;
+        }
+        constexpr std::string_view gap = " ... ";
+        constexpr std::size_t head = (message_capacity - gap.size()) / 2;
+        constexpr std::size_t tail = message_capacity - gap.size() - head;
+        std::memcpy(text, what.data(), head);
+        std::memcpy(text + head, gap.data(), gap.size());
+        std::memcpy(text + head + gap.size(), what.data() + what.size() - tail, tail);
+        size = message_capacity;
     }
 };
 
