@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 
 #include "../error.hpp"
@@ -94,6 +95,10 @@ public:
         return n;
     }
 
+    /// Tells the owner from any other userdata a debug library put under its key.
+    static constexpr std::uint64_t magic_value = 0x6d656d7265672e6fULL;  // "memreg.o"
+    std::uint64_t magic = magic_value;
+
 private:
     tracked head_;
     bool closed_ = false;
@@ -114,16 +119,15 @@ inline void push_registry(lua_State* L, const char* key) {
     lua_rawget(L, LUA_REGISTRYINDEX);
 }
 
-/// The owner at idx if it is one, else nullptr. Allocates nothing.
+/// The owner at idx if it is one, else nullptr. Allocates nothing. Only the
+/// binding (and the debug library) can put a value under its registry key: a full
+/// userdata of its size with its magic number is it (cheaper than comparing the
+/// metatable, on every object made).
 inline state_objects* to_objects(lua_State* L, int idx) {
-    idx = absolute(L, idx);
-    void* p = lua_touserdata(L, idx);
-    if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+    if (lua_type(L, idx) != LUA_TUSERDATA || raw_length(L, idx) != sizeof(state_objects))
         return nullptr;
-    push_registry(L, &objects_metatable_key);
-    const bool same = lua_rawequal(L, -1, -2) != 0;
-    lua_pop(L, 2);
-    return same ? static_cast<state_objects*>(p) : nullptr;
+    auto* objects = static_cast<state_objects*>(lua_touserdata(L, idx));
+    return objects->magic == state_objects::magic_value ? objects : nullptr;
 }
 
 /// The state's owner, or nullptr when there is none yet. Allocates nothing.
