@@ -3,7 +3,9 @@
 # Debian: libc++-16-dev libc++abi-16-dev. Debian's compiled Boost libraries are built
 # against libstdc++ and cannot be linked: the libcxx preset sets MEMREG_BOOST_IOSTREAMS=OFF
 # (Boost's header-only parts, Interprocess included, work).
-set(CMAKE_C_COMPILER clang-16)
+# No C compiler is named: the C programs of c_compiler_test and cdecl_glibc_test are
+# built by `cc`, as in the clang preset (cdecl refuses glibc's `typedef float _Float32;`,
+# which glibc's headers declare for clang 16's C).
 set(CMAKE_CXX_COMPILER clang++-16)
 # _LIBCPP_ENABLE_ASSERTIONS: libc++ checks preconditions (span and vector bounds, ...).
 set(CMAKE_CXX_FLAGS_INIT "-stdlib=libc++ -D_LIBCPP_ENABLE_ASSERTIONS=1")

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -102,7 +103,8 @@ class message {
 public:
     explicit message(std::string_view operation) : text_(operation) { text_ += '('; }
 
-    message& arg(std::string_view name, std::size_t value) {
+    // uint64_t: sizes, and file offsets, which are 64-bit where size_t is not.
+    message& arg(std::string_view name, std::uint64_t value) {
         separate();
         text_.append(name).append("=").append(std::to_string(value));
         return *this;
@@ -127,7 +129,7 @@ private:
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_outside(const char* operation,
                                                                  std::size_t offset,
-                                                                 std::size_t count,
+                                                                 std::uint64_t count,
                                                                  std::size_t size) {
     throw out_of_range(message(operation)
                            .arg("offset", offset)

@@ -623,7 +623,7 @@ std::size_t read_field(const_region r, std::size_t pos, const pack_item& item, i
             load_integer(at, item.size, item.order, false, length);
             const std::size_t after = pos + item.size;
             if (length > r.size() - after)
-                throw_outside("unpack", after, static_cast<std::size_t>(length), r.size());
+                throw_outside("unpack", after, length, r.size());
             const auto n = static_cast<std::size_t>(length);
             sink.string({text + item.size, n});
             return after + n;

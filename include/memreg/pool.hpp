@@ -187,7 +187,9 @@ private:
         free_block* next;
         std::uintptr_t check;  // its address ^ key_ while free, 0 once handed out
     };
-    static constexpr std::size_t max_block = std::size_t{1} << 32;
+    // 4 GiB (SIZE_MAX where size_t has 32 bits).
+    static constexpr std::size_t max_block =
+        static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{1} << 32, SIZE_MAX));
     static constexpr std::size_t largest_chunk = 1024 * 1024;
 
     [[nodiscard]] std::size_t chunk_alignment() const noexcept {

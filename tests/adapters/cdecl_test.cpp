@@ -103,7 +103,7 @@ TEST_CASE("a registry keeps typedefs and tags across define calls", "[cdecl]") {
     CHECK(pixel.name() == "rgba_pixel");
     CHECK(pixel.offset_of("alpha") == 3);
     CHECK(types.type("image_t").identical(types.type("struct image")));
-    CHECK(types.type("image_t").offset_of("first.blue") == 18);
+    CHECK(types.type("image_t").offset_of("first.blue") == 2 * sizeof(int) + sizeof(void*) + 2);
     CHECK(types.find_typedef("rgba_pixel").has_value());
     CHECK(types.find_struct("image").has_value());
     CHECK_FALSE(types.find_union("image").has_value());
@@ -115,7 +115,8 @@ TEST_CASE("a registry keeps typedefs and tags across define calls", "[cdecl]") {
     CHECK(types.type("struct holder").size() == sizeof(void*));
     types.define("struct lua_State { int top; };");
     CHECK(types.type("lua_State").size() == sizeof(int));
-    CHECK(cdecl::parse("struct p { char c; double d; };", "struct p").size() == 16);
+    struct char_double { char c; double d; };  // 16 bytes on x86-64 and s390x, 12 on i386
+    CHECK(cdecl::parse("struct p { char c; double d; };", "struct p").size() == sizeof(char_double));
 }
 
 TEST_CASE("cdecl takes comments, pragmas, expressions and attributes", "[cdecl]") {
@@ -134,7 +135,8 @@ TEST_CASE("cdecl takes comments, pragmas, expressions and attributes", "[cdecl]"
     CHECK(types.type("struct a").offset_of("k") == 12);
     CHECK(types.type("struct a").size() == 12 + 18 * 4);
     CHECK(types.type("struct b").size() == 9);
-    CHECK(types.type("struct c").size() == 16);
+    struct char_double { char c; double d; };  // 16 bytes on x86-64 and s390x, 12 on i386
+    CHECK(types.type("struct c").size() == sizeof(char_double));
     CHECK(types.type("struct d").size() == 5);
     // #pragma pack does not leak out of the define that set it.
     types.define("#pragma pack(1)\nstruct e { char c; int i; };");

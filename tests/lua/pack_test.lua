@@ -12,7 +12,8 @@ end
 -- format, values, the bytes lua5.4's string.pack gives
 local cases = {
     {"<i3 b >I2 h", {-5, 7, 513, -2}, "fbffff070201fffe"},
-    {"!4 b i4 Xi8 d", {1, 2, 1.5}, "0100000002000000000000000000f83f"},
+    {"<!4 b i4 Xi8 d", {1, 2, 1.5}, "0100000002000000000000000000f83f"},
+    {">!4 b i4 Xi8 d", {1, 2, 1.5}, "01000000000000023ff8000000000000"},
     {"s1 z c5 x", {"ab", "cd", "ef"}, "026162636400656600000000"},
     {"<i16 >I9 j", {-2, 258, -1}, "feffffffffffffffffffffffffffffff000000000000000102ffffffffffffffff"},
     {"<f", {1e300}, "0000807f"},
@@ -40,7 +41,7 @@ t.test("unpack reads back what pack wrote, then the next offset", function()
     t.eq(a, -1); t.eq(b, -300); t.eq(d, 2.25); t.eq(f, 0.5)
     t.eq(s, "hey"); t.eq(z, "zz"); t.eq(c, "ab\0"); t.eq(next, n)
     -- alignment counts from the start of the region: i2 after b at 1 sits at 2
-    t.eq(r:read_i16(2), -300)
+    t.eq(r:read_i16(2, "le"), -300)
 end)
 
 t.test("empty regions: zero-length items fit, anything else does not", function()

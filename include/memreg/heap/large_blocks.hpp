@@ -41,7 +41,8 @@ struct alignas(16) large_header {
 class large_blocks {
 public:
     explicit large_blocks(const void* owner) noexcept
-        : key_(reinterpret_cast<std::uintptr_t>(owner) ^ 0x6d656d7265672eULL) {}
+        : key_(reinterpret_cast<std::uintptr_t>(owner) ^
+               static_cast<std::uintptr_t>(0x6d656d7265672eULL)) {}  // its low half on 32-bit
 
     /// Takes over an upstream block of offset + n bytes; returns the caller's part.
     std::byte* adopt(std::byte* base, std::size_t n, std::size_t offset,

@@ -12,6 +12,7 @@
 // names the function — never a silently rounded number.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -49,9 +50,11 @@ extern "C" {
 
 namespace memreg::lua {
 
-/// The largest region memreg.new, resize and the allocators hand to Lua (4 GiB):
-/// a size from Lua beyond it is a mistake, not a request to try.
-inline constexpr std::size_t max_size = std::size_t{1} << 32;
+/// The largest region memreg.new, resize and the allocators hand to Lua (4 GiB, or
+/// SIZE_MAX where size_t has 32 bits): a size from Lua beyond it is a mistake, not a
+/// request to try.
+inline constexpr std::size_t max_size =
+    static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{1} << 32, SIZE_MAX));
 
 /// Integers with |v| <= 2^53 are exact as doubles.
 inline constexpr std::int64_t max_exact_double = std::int64_t{1} << 53;
