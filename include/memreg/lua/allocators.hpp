@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -174,7 +175,8 @@ int box_alloc(lua_State* L) {
     return 1;
 }
 
-inline std::size_t opt_field(lua_State* L, int table, const char* key, const char* fname) {
+/// (64 bits: the caller checks the value before narrowing it to a 32-bit size_t.)
+inline std::uint64_t opt_field(lua_State* L, int table, const char* key, const char* fname) {
     lua_getfield(L, table, key);
     std::int64_t v = 0;
     const bool absent = lua_isnil(L, -1);
@@ -183,7 +185,7 @@ inline std::size_t opt_field(lua_State* L, int table, const char* key, const cha
     if (!ok)
         throw_argument(1, fname, std::string("field '") + key +
                                      "' must be a non-negative integer");
-    return static_cast<std::size_t>(v);
+    return static_cast<std::uint64_t>(v);
 }
 
 /// memreg.heap([{initial = n, max = n}])
@@ -192,11 +194,14 @@ inline int heap_new(lua_State* L) {
     heap_options options;
     if (!lua_isnoneornil(L, 1)) {
         if (!lua_istable(L, 1)) throw_type(L, 1, fname, "table");
-        options.initial = opt_field(L, 1, "initial", fname);
-        if (options.initial > max_size)
-            throw_argument(1, fname, "field 'initial' " + std::to_string(options.initial) +
+        const std::uint64_t initial = opt_field(L, 1, "initial", fname);
+        if (initial > max_size)
+            throw_argument(1, fname, "field 'initial' " + std::to_string(initial) +
                                          " is larger than the maximum " + std::to_string(max_size));
-        options.maximum = opt_field(L, 1, "max", fname);
+        options.initial = static_cast<std::size_t>(initial);
+        // A maximum beyond the address space is no maximum (SIZE_MAX on 32 bits).
+        options.maximum = static_cast<std::size_t>(
+            std::min<std::uint64_t>(opt_field(L, 1, "max", fname), SIZE_MAX));
     }
     push_box<memreg::heap<>>(L, fname, [&] { return new heap_box(options); });
     return 1;

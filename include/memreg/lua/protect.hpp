@@ -144,6 +144,13 @@ inline std::size_t check_offset(lua_State* L, int arg, const char* fname,
     if (v < 0)
         throw_argument(arg, fname, std::string(what) + " must not be negative, got " +
                                        std::to_string(v));
+    // Where size_t has 32 bits a larger value would wrap (2^32 + 1 to 1): refuse it.
+    if constexpr (sizeof(std::size_t) < sizeof(std::int64_t)) {
+        if (static_cast<std::uint64_t>(v) > SIZE_MAX)
+            throw_argument(arg, fname, std::string(what) + " " + std::to_string(v) +
+                                           " does not fit in size_t (at most " +
+                                           std::to_string(SIZE_MAX) + ")");
+    }
     return static_cast<std::size_t>(v);
 }
 
@@ -154,11 +161,13 @@ inline std::size_t opt_offset(lua_State* L, int arg, const char* fname, std::siz
 
 /// A size for something the binding allocates: 0 <= n <= max_size.
 inline std::size_t check_size(lua_State* L, int arg, const char* fname) {
-    const std::size_t n = check_offset(L, arg, fname, "size");
-    if (n > max_size)
-        throw_argument(arg, fname, "size " + std::to_string(n) + " is larger than the maximum " +
+    const std::int64_t v = check_integer(L, arg, fname);
+    if (v < 0) throw_argument(arg, fname, "size must not be negative, got " + std::to_string(v));
+    // Compared before any narrowing to a 32-bit size_t.
+    if (static_cast<std::uint64_t>(v) > max_size)
+        throw_argument(arg, fname, "size " + std::to_string(v) + " is larger than the maximum " +
                                        std::to_string(max_size));
-    return n;
+    return static_cast<std::size_t>(v);
 }
 
 /// A 64-bit signed value under the binding's 64-bit policy (see config.hpp): on Lua
