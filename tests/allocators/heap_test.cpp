@@ -386,3 +386,39 @@ TEST_CASE("validate cross-checks the large block list and the capacity", "[heap]
     memreg::deallocate(h, a);
     memreg::deallocate(h, b);
 }
+
+namespace {
+// An upstream that hands out the same 64 KiB-aligned memory again after it is freed, as
+// malloc often does: what a heap made at the same address as an earlier one sees.
+struct reusing_upstream {
+    alignas(65536) static inline std::byte storage[8 * 65536];
+    std::size_t used = 0;
+    std::size_t live = 0;
+    memreg::region try_allocate(std::size_t n, std::size_t alignment) noexcept {
+        const std::size_t at = (used + alignment - 1) / alignment * alignment;
+        if (alignment > 65536 || at > sizeof storage || n > sizeof storage - at) return {};
+        used = at + n;
+        ++live;
+        return {storage + at, n};
+    }
+    void deallocate(memreg::region, std::size_t) noexcept {
+        if (--live == 0) used = 0;  // all back: the same memory goes out again
+    }
+};
+}  // namespace
+
+TEST_CASE("a heap over memory an earlier heap at the same address used frees its blocks",
+          "[heap]") {
+    // The check word that marks a free block is the address xor a key taken from the
+    // heap's own address: a fresh block carved from reused memory must not pass for free.
+    reusing_upstream upstream;
+    for (int round = 0; round < 2; ++round) {
+        memreg::heap<reusing_upstream> h(upstream);
+        std::vector<memreg::region> blocks;
+        for (int i = 0; i < 64; ++i) blocks.push_back(memreg::allocate(h, 4));
+        for (memreg::region& b : blocks) b = memreg::reallocate(h, b, 8);
+        for (memreg::region b : blocks) memreg::deallocate(h, b);
+        CHECK_NOTHROW(h.validate());
+        CHECK(h.stats().live_blocks == 0);
+    }
+}

@@ -148,6 +148,10 @@ public:
         bump_ += bytes;
         chunks_->mark_start(bump_);
         detail::unpoison(p, bytes);
+        // Fresh chunk memory may hold a check word left by an earlier heap with the same
+        // key (a heap made at the same address, over memory its upstream hands out
+        // again): the block would then pass for free and its first free be refused.
+        reinterpret_cast<std::uintptr_t*>(p)[1] = 0;
         return p;
     }
 
