@@ -104,15 +104,7 @@ t.test("allocator misuse raises naming the function", function()
     t.raises("bad argument #1 to 'arena:reset' (arena expected, got heap)", a.reset, h)
 end)
 
--- An object whose __gc runs f (5.1 and LuaJIT: only userdata have __gc).
-local function on_gc(f)
-    if newproxy then
-        local p = newproxy(true)
-        getmetatable(p).__gc = f
-        return p
-    end
-    return setmetatable({}, {__gc = f})
-end
+local on_gc = t.on_collect
 
 t.test("a heap or arena reached after its __gc raises 'used after it was collected'", function()
     -- A finalizer that runs first (made after the objects) keeps them reachable.

@@ -10,20 +10,9 @@
 -- a clear error, and write "FAILED at lua_close" and exit 1 otherwise.
 local t = require "harness"
 
--- An object that runs f when it is collected (5.1 and LuaJIT finalize only userdata).
-local function on_collect(f)
-    if newproxy then
-        local p = newproxy(true)
-        getmetatable(p).__gc = f
-        return p
-    end
-    return setmetatable({}, {__gc = f})
-end
+local on_collect = t.on_collect
 
-local function fail(what)
-    io.stderr:write("FAILED at lua_close: ", what, "\n")
-    os.exit(1)
-end
+local fail = t.fail_at_close
 
 -- The errors a call made during lua_close may raise once the state's list has freed
 -- the state's memreg objects.

@@ -11,15 +11,7 @@ local memreg = require "memreg"
 
 memreg.cdef[[ struct collected_pair { int32_t a, b; }; ]]
 
--- An object that runs f when it is collected (5.1 and LuaJIT finalize only userdata).
-local function on_collect(f)
-    if newproxy then
-        local p = newproxy(true)
-        getmetatable(p).__gc = f
-        return p
-    end
-    return setmetatable({}, {__gc = f})
-end
+local on_collect = t.on_collect
 
 -- Fresh objects of each kind (never cached: memreg.typeof(ctype) makes a new ctype).
 local makers = {

@@ -39,6 +39,23 @@ function t.eq(actual, expected, what)
     end
 end
 
+--- An object that runs f when it is collected (5.1 and LuaJIT finalize only userdata).
+function t.on_collect(f)
+    if newproxy then
+        local p = newproxy(true)
+        getmetatable(p).__gc = f
+        return p
+    end
+    return setmetatable({}, {__gc = f})
+end
+
+--- For checks inside finalizers that run during lua_close, where no test is running:
+--- says what failed and exits non-zero.
+function t.fail_at_close(what)
+    io.stderr:write("FAILED at lua_close: ", what, "\n")
+    os.exit(1)
+end
+
 function t.done()
     print(t.passed .. " passed, " .. t.failed .. " failed")
     if t.failed > 0 then os.exit(1) end

@@ -5,20 +5,9 @@
 local t = require "harness"
 local memreg = require "memreg"
 
--- An object that runs f when it is collected (5.1 and LuaJIT finalize only userdata).
-local function on_collect(f)
-    if newproxy then
-        local p = newproxy(true)
-        getmetatable(p).__gc = f
-        return p
-    end
-    return setmetatable({}, {__gc = f})
-end
+local on_collect = t.on_collect
 
-local function fail(what)
-    io.stderr:write("FAILED at lua_close: ", what, "\n")
-    os.exit(1)
-end
+local fail = t.fail_at_close
 
 -- A result of a call made during lua_close: it worked (the registry was not collected
 -- yet on this version), or it raised the registry's error.
