@@ -62,8 +62,9 @@ inline int open(lua_State* L) {
     return 1;
 }
 
-/// Makes `require "memreg"` load the binding in this state (package.preload).
-inline void preload(lua_State* L) {
+namespace detail {
+/// package.preload[name] = opener, when the state has the package library.
+inline void preload_module(lua_State* L, const char* name, lua_CFunction opener) {
     lua_getglobal(L, "package");
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
@@ -71,10 +72,14 @@ inline void preload(lua_State* L) {
     }
     lua_getfield(L, -1, "preload");
     if (lua_istable(L, -1)) {
-        lua_pushcfunction(L, open);
-        lua_setfield(L, -2, "memreg");
+        lua_pushcfunction(L, opener);
+        lua_setfield(L, -2, name);
     }
     lua_pop(L, 2);
 }
+}  // namespace detail
+
+/// Makes `require "memreg"` load the binding in this state (package.preload).
+inline void preload(lua_State* L) { detail::preload_module(L, "memreg", open); }
 
 }  // namespace memreg::lua

@@ -87,7 +87,7 @@ inline std::vector<token> tokenize(std::string_view text, const char* operation)
                 // with backslash escapes (their value is read by the expression parser).
                 t.kind = c == '"' ? token_kind::string : token_kind::character;
                 while (i + n < text.size() && text[i + n] != c && text[i + n] != '\n')
-                    n += text[i + n] == '\\' && i + n + 1 < text.size() ? 2 : 1;
+                    n += text[i + n] == '\\' && i + n + 1 < text.size() ? std::size_t{2} : std::size_t{1};
                 if (i + n >= text.size() || text[i + n] != c)
                     fail(operation, line, column,
                          c == '"' ? "unterminated string literal" : "unterminated character literal");

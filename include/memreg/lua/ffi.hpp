@@ -224,17 +224,7 @@ inline int open_ffi(lua_State* L) {
 /// Makes `require "memreg.ffi"` (and `require "memreg"`) work in this state.
 inline void preload_ffi(lua_State* L) {
     preload(L);
-    lua_getglobal(L, "package");
-    if (!lua_istable(L, -1)) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_getfield(L, -1, "preload");
-    if (lua_istable(L, -1)) {
-        lua_pushcfunction(L, open_ffi);
-        lua_setfield(L, -2, "memreg.ffi");
-    }
-    lua_pop(L, 2);
+    detail::preload_module(L, "memreg.ffi", open_ffi);
 }
 
 }  // namespace memreg::lua
