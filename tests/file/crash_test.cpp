@@ -9,7 +9,6 @@
 
 #include <csignal>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "support.hpp"
@@ -22,7 +21,7 @@ TEST_CASE("every flushed byte survives a child killed by SIGKILL", "[file][proce
 
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
-    const pid_t child = ::fork();
+    const pid_t child = memreg_test::fork_child();
     REQUIRE(child >= 0);
     if (child == 0) {
         ::close(ready[0]);
@@ -33,8 +32,7 @@ TEST_CASE("every flushed byte survives a child killed by SIGKILL", "[file][proce
         f.flush();
         [[maybe_unused]] auto n = ::write(ready[1], "F", 1);
         // The second half: keep storing until killed, never flushed (for 10 s at
-        // most, and never past the parent's death, should the parent fail first).
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        // most; fork_child's child dies with the parent, should the parent fail first).
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         for (unsigned round = 0; std::chrono::steady_clock::now() < give_up; ++round)
             for (std::size_t i = size / 2; i < size; ++i) r[i] = static_cast<std::byte>(round);
@@ -75,7 +73,7 @@ TEST_CASE("a file truncated under a mapping raises SIGBUS on access", "[file][pr
     (void)memreg::read_write_file::create(path, 4 * 4096);
     int report[2];
     REQUIRE(::pipe(report) == 0);
-    const pid_t child = ::fork();
+    const pid_t child = memreg_test::fork_child();
     REQUIRE(child >= 0);
     if (child == 0) {
         ::close(report[0]);

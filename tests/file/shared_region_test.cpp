@@ -184,7 +184,7 @@ TEST_CASE("4 processes increment a shared counter 10 000 times each under a mute
 
     std::vector<pid_t> children;
     for (int i = 0; i < 4; ++i) {
-        const pid_t pid = ::fork();
+        const pid_t pid = memreg_test::fork_child();
         REQUIRE(pid >= 0);
         if (pid == 0) {
             int code = 0;
@@ -219,7 +219,7 @@ TEST_CASE("processes racing to open_or_create all map the same object", "[shared
     shared_remover remover(unique_name("race"));
     std::vector<pid_t> children;
     for (int i = 0; i < 4; ++i) {
-        const pid_t pid = ::fork();
+        const pid_t pid = memreg_test::fork_child();
         REQUIRE(pid >= 0);
         if (pid == 0) {
             int code = 0;

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -57,6 +58,19 @@ inline std::string as_string(auto region) {
     return {reinterpret_cast<const char*>(region.data()), region.size()};
 }
 
+/// fork(), with the child killed when the test process ends: a child that waits
+/// forever (on a lock, a pipe) must not outlive a failed or timed-out test and keep
+/// CTest waiting on the output pipe it inherited.
+inline pid_t fork_child() {
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(125);  // the parent died before prctl
+    }
+    return pid;
+}
+
 /// What a child process reported: how it ended and what it wrote to its pipe.
 struct child_result {
     int status = 0;
@@ -70,7 +84,7 @@ struct child_result {
 inline child_result in_child(const std::function<void(int)>& body) {
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
-    const pid_t pid = ::fork();
+    const pid_t pid = fork_child();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
         ::close(pipe_fds[0]);
