@@ -56,6 +56,7 @@ local calls = {
     heap = {__gc = "gc", alloc = with(8), stats = with(), validate = with()},
     arena = {__gc = "gc", alloc = with(8), reset = with()},
     cdecl_registry = {__gc = "registry"},  -- in the registry: lua_close collects it (below)
+    objects = {__gc = "registry"},  -- the state's owner of memreg objects: the same (below)
 }
 for _, s in ipairs{"i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "f32", "f64"} do
     calls.region["read_" .. s] = with(0)
@@ -205,6 +206,34 @@ t.test("cdecl_registry.__gc, then cdef and type names", function()
     gc(registry) gc(registry)  -- twice: destroyed once
     t.raises("the C declaration registry was collected", memreg.cdef, "typedef int late_t;")
     t.raises("the C declaration registry was collected", memreg.sizeof, "struct not_cached_yet")
+end)
+
+-- Last of all: the state's owner of memreg objects (lifetime.hpp), whose __gc only
+-- lua_close runs (tests/lua/close_test.lua), called by hand: every memreg object of
+-- the state is dead at once, and none can be made after.
+t.test("objects.__gc, then every object is dead and none is made", function()
+    local objects_mt = debug.getregistry()["memreg.objects"]
+    local owner
+    for _, v in pairs(debug.getregistry()) do
+        if type(v) == "userdata" and debug.getmetatable(v) == objects_mt then owner = v end
+    end
+    assert(owner, "the state's owner is not in the registry")
+    local live = {}
+    for kind, make in pairs(makers) do live[kind] = make() end
+    local gc = found.objects.__gc
+    gc(owner) gc(owner)  -- twice: closed once
+    assert(live.region:valid() == false, "a region outlived its state's owner")
+    for kind, o in pairs(live) do
+        for name, call in pairs(calls[kind]) do
+            if type(call) == "function" then
+                local ok, err = pcall(call, found[kind][name], o)
+                assert(not ok and tostring(err):find(dead_text[kind], 1, true),
+                       kind .. "." .. name .. " after the owner's __gc: " .. tostring(err))
+            end
+        end
+    end
+    t.raises("the Lua state is closing", memreg.new, 8)
+    t.raises("the Lua state is closing", memreg.heap)
 end)
 
 t.done()
