@@ -165,6 +165,98 @@ TEST_CASE("a flexible array member ends a struct with no size of its own", "[cde
                          Catch::Message("cdecl::type(line=1, column=8): an array without a size is only allowed as a struct's last member"));
 }
 
+TEST_CASE("variable-length arrays and structs in LuaJIT's notation: T[?] and a T tail[?] member", "[cdecl][vla]") {
+    cdecl::registry types;
+    types.define("struct vls { double d; char c; int32_t tail[?]; };\n"
+                 "typedef uint16_t u16vla[?];\n"
+                 "typedef struct { uint8_t n; u16vla items; } tvls;");
+    const layout vla = types.type("int32_t[?]");
+    CHECK(vla.is_variable());
+    CHECK(vla.is_array());
+    CHECK(vla.name() == "int32_t[?]");
+    CHECK(vla.size() == 0);
+    CHECK(vla.alignment() == 4);
+    CHECK(vla.size(0) == 0);
+    CHECK(vla.size(7) == 28);
+    CHECK(vla.variable_element().name() == "int32_t");
+    CHECK(vla.with_count(7).name() == "int32_t[7]");
+    CHECK(vla.with_count(7).size() == 28);
+    CHECK_FALSE(vla.with_count(7).is_variable());
+    CHECK(types.type("int32_t[?][3]").name() == "int32_t[?][3]");
+    CHECK(types.type("int32_t[?][3]").size(2) == 24);
+    CHECK(types.type("char *[?]").size(2) == 2 * sizeof(void*));
+    // The struct's size is its fixed part with the tail as 0 elements, padding included
+    // (gcc: a flexible array member gives sizeof 16, tail at 12); size(n) adds n
+    // elements to it, as LuaJIT's ffi.sizeof(ct, n) does.
+    const layout vls = types.type("struct vls");
+    CHECK(vls.is_variable());
+    CHECK(vls.size() == 16);
+    CHECK(vls.alignment() == 8);
+    CHECK(vls.offset_of("tail") == 12);
+    CHECK(vls.size(5) == 36);
+    CHECK(vls.variable_element().name() == "int32_t");
+    const layout five = vls.with_count(5);
+    CHECK_FALSE(five.is_variable());
+    CHECK(five.size() == 36);
+    CHECK(five.offset_of("tail[4]") == 28);
+    CHECK_THROWS_MATCHES((void)five.offset_of("tail[5]"), memreg::out_of_range,
+                         Catch::Message("layout::offset_of(path=tail[5]): index 5 outside int32_t[5]"));
+    // Through typedefs: a typedef of a VLA is a VLA, a struct ending in one a VLS.
+    CHECK(types.type("u16vla").name() == "uint16_t[?]");
+    CHECK(types.type("tvls").is_variable());
+    CHECK(types.type("tvls").offset_of("items") == 2);
+    CHECK(types.type("tvls").size(3) == 2 + 6);
+    CHECK_FALSE(types.type("struct vls *").is_variable());
+    // The count's overflow names the numbers.
+    CHECK_THROWS_MATCHES((void)vls.size(SIZE_MAX / 4), memreg::bad_argument,
+                         Catch::Message("layout::size(type=struct vls, count=" + std::to_string(SIZE_MAX / 4) +
+                                        "): the size 16 + " + std::to_string(SIZE_MAX / 4) +
+                                        " * 4 overflows size_t (at most " + std::to_string(SIZE_MAX) + ")"));
+    CHECK_THROWS_MATCHES((void)vla.with_count(SIZE_MAX / 2), memreg::bad_argument,
+                         Catch::Message("layout::size(type=int32_t[?], count=" + std::to_string(SIZE_MAX / 2) +
+                                        "): the size 0 + " + std::to_string(SIZE_MAX / 2) +
+                                        " * 4 overflows size_t (at most " + std::to_string(SIZE_MAX) + ")"));
+    CHECK_THROWS_MATCHES((void)types.type("int").size(3), memreg::bad_argument,
+                         Catch::Message("layout::variable_element(type=int32_t): not a variable-length type"));
+    // '[?]' anywhere but the outermost dimension or a struct's last member.
+    const auto refused = [&](const char* text, const std::string& message) {
+        CHECK_THROWS_MATCHES(types.define(text), memreg::parse_error, Catch::Message(message));
+    };
+    refused("typedef int bad1[4][?];", "cdecl::define(line=1, column=20): '[?]' (a variable-length array) is only "
+                                       "allowed in the outermost dimension");
+    refused("typedef int (*bad2)[?];", "cdecl::define(line=1, column=20): '[?]' (a variable-length array) is only "
+                                       "allowed in the outermost dimension");
+    refused("struct bad3 { int a[?]; int b; };",
+            "cdecl::define(line=1, column=25): the variable-length array member 'a' must be the last member");
+    refused("struct bad4 { int n; u16vla a; char c; };",
+            "cdecl::define(line=1, column=32): the variable-length array member 'a' must be the last member");
+    refused("union bad5 { int a[?]; };", "cdecl::define(line=1, column=18): 'a' has the variable-length type "
+                                         "int32_t[?] ('[?]' is only allowed in a type name, a typedef or a "
+                                         "struct's last member)");
+    refused("struct bad6 { int n; struct vls v; };",
+            "cdecl::define(line=1, column=33): 'v' has the variable-length type struct vls (a struct with a '[?]' "
+            "member is only a type of its own)");
+    refused("extern int bad7[?];", "cdecl::define(line=1, column=12): 'bad7' has the variable-length type "
+                                   "int32_t[?] ('[?]' is only allowed in a type name, a typedef or a struct's "
+                                   "last member)");
+    refused("typedef struct vls bad8[2];",
+            "cdecl::define(line=1, column=20): layout::array_of(type=struct vls, count=2): an array element cannot "
+            "be a variable-length type ('[?]' is only allowed in the outermost dimension)");
+    refused("enum { BAD9 = sizeof(int[?]) };",
+            "cdecl::define(line=1, column=22): sizeof(int32_t[?]): a variable-length type has no size without a count");
+    CHECK_THROWS_MATCHES(types.type("void[?]"), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=5): an array of void has no size"));
+    CHECK_THROWS_MATCHES(types.type("int[2][?]"), memreg::parse_error,
+                         Catch::Message("cdecl::type(line=1, column=7): '[?]' (a variable-length array) is only "
+                                        "allowed in the outermost dimension"));
+    // None of the refused texts defined anything.
+    CHECK_FALSE(types.find_struct("bad3"));
+    CHECK_FALSE(types.find_typedef("bad1"));
+    // A prototype's array parameter is spelled as any unsized one, '[?]' or not.
+    types.define("int takes_vla(int n, int a[?]);");
+    CHECK(types.function("takes_vla") == "int32_t (int32_t, int32_t[])");
+}
+
 TEST_CASE("a malformed declaration is a parse_error with line and column", "[cdecl][error]") {
     cdecl::registry types;
     const auto fails = [&](const char* text, const char* message) {

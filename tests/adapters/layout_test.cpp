@@ -118,6 +118,42 @@ TEST_CASE("equivalent compares shapes, not names", "[layout]") {
     CHECK(layout().size() == 0);
 }
 
+TEST_CASE("a variable-length array is a struct's last field or a type of its own", "[layout][vla]") {
+    const layout i32 = layout::of_scalar(scalar_kind::int32);
+    const layout vla = layout::variable_array_of(i32);
+    CHECK(vla.name() == "int32_t[?]");
+    CHECK(vla.is_variable());
+    CHECK(layout::variable_array_of(layout::array_of(i32, 3)).name() == "int32_t[?][3]");
+    const layout vls = layout_builder(layout_kind::struct_, "struct vls")
+                           .add("len", layout::of_scalar(scalar_kind::uint8))
+                           .add("tail", vla)
+                           .build();
+    CHECK(vls.is_variable());
+    CHECK(vls.size() == 4);
+    CHECK(vls.offset_of("tail") == 4);
+    CHECK(vls.size(3) == 16);
+    CHECK(vls.with_count(3).fields()[1].type.name() == "int32_t[3]");
+    CHECK_FALSE(equivalent(vla, layout::array_of(i32, 0)));  // int[?] is not int[0]
+    CHECK_THROWS_MATCHES(layout_builder(layout_kind::struct_, "struct a").add("tail", vla).add("after", i32),
+                         memreg::bad_argument,
+                         Catch::Message("layout_builder::add(type=struct a, name=after): the variable-length "
+                                        "array 'tail' must be the last member"));
+    CHECK_THROWS_MATCHES(layout_builder(layout_kind::union_, "union u").add("tail", vla), memreg::bad_argument,
+                         Catch::Message("layout_builder::add(type=union u, name=tail): a variable-length array "
+                                        "can only be a struct's last member"));
+    CHECK_THROWS_MATCHES(layout_builder(layout_kind::struct_, "struct b").add("inner", vls), memreg::bad_argument,
+                         Catch::Message("layout_builder::add(type=struct b, name=inner): struct vls is a "
+                                        "variable-length struct: it cannot be a member"));
+    CHECK_THROWS_MATCHES(layout::array_of(vla, 2), memreg::bad_argument,
+                         Catch::Message("layout::array_of(type=int32_t[?], count=2): an array element cannot be a "
+                                        "variable-length type ('[?]' is only allowed in the outermost dimension)"));
+    CHECK_THROWS_MATCHES(layout::variable_array_of(vls), memreg::bad_argument,
+                         Catch::Message("layout::variable_array_of(type=struct vls): an array element cannot be a "
+                                        "variable-length type ('[?]' is only allowed in the outermost dimension)"));
+    CHECK_THROWS_MATCHES(layout::variable_array_of(layout()), memreg::bad_argument,
+                         Catch::Message("layout::variable_array_of(type=void): an array of void has no size"));
+}
+
 TEST_CASE("layout misuse throws with the names", "[layout][error]") {
     const layout i = layout::of_scalar(scalar_kind::int32);
     const layout s = layout_builder(layout_kind::struct_, "struct s")

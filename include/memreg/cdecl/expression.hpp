@@ -218,8 +218,11 @@ protected:
                 const bool size = w == "sizeof";
                 if (is("(") && starts_type(1)) {
                     next();
+                    const token& at = peek();
                     const layout type = type_name();
                     expect(")", "after the type");
+                    if (size && type.is_variable())
+                        error(at, "sizeof(" + type.name() + "): a variable-length type has no size without a count");
                     return cvalue::make(size ? type.size() : type.alignment(), 8, true);
                 }
                 // sizeof of an expression: the size of its type (integers only here).

@@ -77,6 +77,7 @@ private:
         std::size_t count = 0;   // arrays
         bool flexible = false;   // name[]
         std::string parameters;  // functions: "(int, char *)"
+        bool variable = false;   // name[?]: LuaJIT's variable-length array
     };
     struct declarator {
         std::string name;
@@ -493,7 +494,7 @@ private:
             if (peek().kind == token_kind::end) error(peek(), std::string("expected '}' to close ") + word + (tag.empty() ? "<anonymous>" : tag));
             if (accept(";")) continue;
             if (!flexible.empty())
-                error(peek(), "the flexible array member '" + flexible + "' must be the last member");
+                error(peek(), "the " + flexible + " must be the last member");
             flexible = member(builder, kind);
         }
         attributes(record_attributes);
@@ -513,7 +514,8 @@ private:
         return ctype::of(type);
     }
 
-    /// One member declaration; returns the name of a flexible array member in it.
+    /// One member declaration; returns "flexible array member 'name'" (or
+    /// "variable-length array member 'name'") if it declared one, which must come last.
     std::string member(layout_builder& builder, layout_kind kind) {
         if (is("_Static_assert") || is("static_assert")) {
             static_assertion();
@@ -530,11 +532,13 @@ private:
         std::string flexible;
         do {
             if (!flexible.empty())
-                error(peek(), "the flexible array member '" + flexible + "' must be the last member");
+                error(peek(), "the " + flexible + " must be the last member");
             in_struct_ = kind == layout_kind::struct_;
             declarator d = declare(spec, context::member);
             in_struct_ = false;
-            if (d.flexible) flexible = d.name;
+            if (d.flexible) flexible = "flexible array member '" + d.name + "'";
+            if (d.type.kind == form::object && d.type.type.is_variable())
+                flexible = "variable-length array member '" + d.name + "'";
             try {
                 if (accept(":")) {
                     const token& at = peek();
@@ -726,6 +730,13 @@ private:
         if (d.flexible && !(in_struct_ && where == context::member) && where != context::object &&
             where != context::parameter)
             error(d.where, "an array without a size is only allowed as a struct's last member");
+        if (d.type.kind == form::object && d.type.type.is_variable() && where != context::type_name &&
+            where != context::typedef_ && where != context::parameter &&
+            !(where == context::member && in_struct_ && !d.type.type.is_record()))
+            error(d.where, "'" + d.name + "' has the variable-length type " + d.type.type.name() +
+                               (d.type.type.is_record()
+                                    ? " (a struct with a '[?]' member is only a type of its own)"
+                                    : " ('[?]' is only allowed in a type name, a typedef or a struct's last member)"));
         return d;
     }
 
@@ -778,6 +789,14 @@ private:
                         error(open, "an array without a size is only allowed as the outermost one");
                     d.flexible = true;
                     suffixes.push_back({derivation::array, 0, true, {}});
+                    continue;
+                }
+                if (is("?") && peek(1).text == "]") {  // LuaJIT's variable-length array
+                    if (!suffixes.empty() || !inner.empty() || first != 0)
+                        error(open, "'[?]' (a variable-length array) is only allowed in the outermost dimension");
+                    next();
+                    next();
+                    suffixes.push_back({derivation::array, 0, false, {}, true});
                     continue;
                 }
                 const std::int64_t n = expression();
@@ -854,17 +873,22 @@ private:
                 case derivation::array: {
                     if (op.flexible && i + 1 != ops.size() && !spelled_only)
                         error(d.where, "an array without a size is only allowed as the outermost one");
+                    if (op.variable && i + 1 != ops.size())
+                        error(d.where, "'[?]' (a variable-length array) is only allowed in the outermost dimension");
                     if (t.kind == form::function) error(d.where, "'" + d.name + "' is an array of functions");
-                    const std::string right = "[" + (op.flexible ? std::string() : std::to_string(op.count)) + "]" + t.right;
+                    const std::string right =
+                        "[" + (op.variable ? std::string("?") : op.flexible ? std::string() : std::to_string(op.count)) +
+                        "]" + t.right;
                     if (t.kind != form::object) {
                         if (!spelled_only) {
                             if (t.kind == form::incomplete)
                                 error(d.where, t.spelling() + " has no definition (only a pointer to it can be used)");
-                            error(d.where, "'" + d.name + "' cannot have type void");
+                            error(d.where, d.name.empty() ? std::string("an array of void has no size")
+                                                          : "'" + d.name + "' cannot have type void");
                         }
                     } else if (!spelled_only || t.type.kind() != layout_kind::void_) {
                         try {
-                            t.type = layout::array_of(t.type, op.count);
+                            t.type = op.variable ? layout::variable_array_of(t.type) : layout::array_of(t.type, op.count);
                         } catch (const bad_argument& e) {
                             error(d.where, e.what());
                         }

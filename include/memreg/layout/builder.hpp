@@ -80,7 +80,9 @@ public:
     }
 
     /// Appends a field. An empty name is allowed only for a struct or union type (an
-    /// anonymous member, whose fields are then reached by their own names).
+    /// anonymous member, whose fields are then reached by their own names). A
+    /// variable-length array (layout::variable_array_of) may be a struct's last field,
+    /// which makes the struct variable-length (layout::is_variable); nothing may follow it.
     layout_builder& add(std::string name, layout type, field_options options = {}) {
         return add_field(std::move(name), std::move(type), options, 0, false);
     }
@@ -132,6 +134,25 @@ private:
                                    .arg("type", type.name())
                                    .because("only a struct or union member may be anonymous"));
         if (options.aligned != 0) check_power("layout_builder::add", options.aligned);
+        if (!fields_.empty() && fields_.back().type.is_variable())
+            throw bad_argument(detail::message("layout_builder::add")
+                                   .arg("type", name_)
+                                   .arg("name", name)
+                                   .because("the variable-length array '" + fields_.back().name +
+                                            "' must be the last member"));
+        if (type.is_variable()) {
+            if (type.is_record())
+                throw bad_argument(detail::message("layout_builder::add")
+                                       .arg("type", name_)
+                                       .arg("name", name)
+                                       .because(type.name() +
+                                                " is a variable-length struct: it cannot be a member"));
+            if (kind_ != layout_kind::struct_)
+                throw bad_argument(detail::message("layout_builder::add")
+                                       .arg("type", name_)
+                                       .arg("name", name)
+                                       .because("a variable-length array can only be a struct's last member"));
+        }
         if (!(bitfield && name.empty())) check_unique(name, type);
         fields_.push_back({std::move(name), std::move(type), options, width, bitfield});
         return *this;
@@ -171,6 +192,7 @@ public:
             end = std::max(end, (offset + f.type.size()) * 8);
             record_alignment = std::max(record_alignment, a);
             node->fields.push_back({f.name, f.type, offset, 0, 0});
+            node->variable = node->variable || f.type.is_variable();
             node->depth = std::max(node->depth, f.type.depth() + 1);
         }
         if (node->depth > layout::max_depth)

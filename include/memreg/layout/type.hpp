@@ -67,6 +67,11 @@ public:
                                        std::size_t alignment);
     /// count elements of `element`, no padding between them (C arrays have none).
     [[nodiscard]] static layout array_of(const layout& element, std::size_t count);
+    /// A variable-length array of `element` in LuaJIT's notation, "int[?]": its count
+    /// is given per object (size(n), with_count(n)). size() is 0. It can be the
+    /// outermost type or a struct's last member (which makes that struct variable too),
+    /// never an array element or any other member.
+    [[nodiscard]] static layout variable_array_of(const layout& element);
 
     [[nodiscard]] layout_kind kind() const noexcept;
     [[nodiscard]] std::size_t size() const noexcept;
@@ -84,6 +89,22 @@ public:
     }
     /// True for a layout made by opaque(): bytes with a size and an alignment.
     [[nodiscard]] bool is_opaque() const noexcept;
+    /// True for a variable-length array ("int[?]") and for a struct whose last member
+    /// is one (a variable-length struct): types whose size needs a count.
+    [[nodiscard]] bool is_variable() const noexcept;
+    /// The size of a variable-length type for n elements, as LuaJIT's ffi.sizeof(ct, n):
+    /// n times the element's size for an array, the struct's size() (its fixed part,
+    /// padding included) plus that for a struct. Throws bad_argument if the type is not
+    /// variable or the size overflows size_t.
+    [[nodiscard]] std::size_t size(std::size_t n) const;
+    /// The element type of a variable-length array, or of a variable-length struct's
+    /// last member; throws bad_argument for other types.
+    [[nodiscard]] const layout& variable_element() const;
+    /// The fixed type a variable-length one has for n elements: "int[?]" gives
+    /// int[n]; a struct gets its last member as an array of n and size(n) as its size
+    /// (which need not be a multiple of its alignment, so it is never an array element).
+    /// Throws as size(n) does.
+    [[nodiscard]] layout with_count(std::size_t n) const;
 
     /// The scalar kind; throws bad_argument if this is not a scalar.
     [[nodiscard]] scalar_kind scalar() const;
@@ -156,6 +177,7 @@ struct layout_node {
     std::vector<layout_field> fields;  // structs and unions
     std::size_t depth = 1;             // 1 + the deepest element or field type
     bool opaque = false;               // layout::opaque: uint8_t[size] at its own alignment
+    bool variable = false;             // T[?], or a struct whose last member is one
 };
 
 inline const std::shared_ptr<const layout_node>& void_node() {
@@ -211,6 +233,12 @@ inline layout layout::opaque(std::string_view name, std::size_t size, std::size_
 inline layout layout::array_of(const layout& element, std::size_t count) {
     if (element.kind() == layout_kind::void_)
         detail::throw_layout("layout::array_of", "void", "an array of void has no size");
+    if (element.is_variable())
+        throw bad_argument(detail::message("layout::array_of")
+                               .arg("type", element.name())
+                               .arg("count", count)
+                               .because("an array element cannot be a variable-length type ('[?]' "
+                                        "is only allowed in the outermost dimension)"));
     const std::size_t n = element.size();
     if (n % element.alignment() != 0)
         throw bad_argument(detail::message("layout::array_of")
@@ -247,12 +275,65 @@ inline layout layout::array_of(const layout& element, std::size_t count) {
     return layout(std::move(node));
 }
 
+inline layout layout::variable_array_of(const layout& element) {
+    constexpr const char* op = "layout::variable_array_of";
+    if (element.kind() == layout_kind::void_)
+        detail::throw_layout(op, "void", "an array of void has no size");
+    if (element.is_variable())
+        detail::throw_layout(op, element.name(),
+                             "an array element cannot be a variable-length type ('[?]' is only "
+                             "allowed in the outermost dimension)");
+    layout fixed = array_of(element, 0);  // the checks of array_of, and its name's shape
+    auto node = std::make_shared<detail::layout_node>(*fixed.node_);
+    node->variable = true;
+    const std::string& inner = element.name();
+    const std::size_t bracket = element.is_array() ? inner.find('[') : std::string::npos;
+    node->name = bracket == std::string::npos
+                     ? inner + "[?]"
+                     : inner.substr(0, bracket) + "[?]" + inner.substr(bracket);
+    return layout(std::move(node));
+}
+
 inline layout_kind layout::kind() const noexcept { return node_->kind; }
 inline std::size_t layout::size() const noexcept { return node_->size; }
 inline std::size_t layout::alignment() const noexcept { return node_->alignment; }
 inline std::size_t layout::depth() const noexcept { return node_->depth; }
 inline const std::string& layout::name() const noexcept { return node_->name; }
 inline bool layout::is_opaque() const noexcept { return node_->opaque; }
+inline bool layout::is_variable() const noexcept { return node_->variable; }
+
+inline const layout& layout::variable_element() const {
+    if (!node_->variable)
+        detail::throw_layout("layout::variable_element", name(), "not a variable-length type");
+    if (node_->kind == layout_kind::array) return *node_->element;
+    return node_->fields.back().type.element();
+}
+
+inline std::size_t layout::size(std::size_t n) const {
+    const layout& element = variable_element();
+    const std::size_t fixed = node_->kind == layout_kind::array ? 0 : node_->size;
+    const std::size_t each = element.size();
+    if (each != 0 && (n > SIZE_MAX / each || n * each > SIZE_MAX - fixed))
+        throw bad_argument(detail::message("layout::size")
+                               .arg("type", name())
+                               .arg("count", n)
+                               .because("the size " + std::to_string(fixed) + " + " +
+                                        std::to_string(n) + " * " + std::to_string(each) +
+                                        " overflows size_t (at most " + std::to_string(SIZE_MAX) +
+                                        ")"));
+    return fixed + n * each;
+}
+
+inline layout layout::with_count(std::size_t n) const {
+    const std::size_t total = size(n);  // checks the type and the size
+    if (node_->kind == layout_kind::array) return array_of(*node_->element, n);
+    auto node = std::make_shared<detail::layout_node>(*node_);
+    layout_field& tail = node->fields.back();
+    tail.type = array_of(tail.type.element(), n);
+    node->size = total;
+    node->variable = false;
+    return layout(std::move(node));
+}
 
 inline scalar_kind layout::scalar() const {
     if (!is_scalar()) detail::throw_layout("layout::scalar", name(), "not a scalar");
@@ -312,7 +393,8 @@ inline bool layout::same_shape(const layout& a, const layout& b) noexcept {
     if (a.node_ == b.node_) return true;
     const auto& x = *a.node_;
     const auto& y = *b.node_;
-    if (x.kind != y.kind || x.size != y.size || x.alignment != y.alignment || x.opaque != y.opaque)
+    if (x.kind != y.kind || x.size != y.size || x.alignment != y.alignment || x.opaque != y.opaque ||
+        x.variable != y.variable)
         return false;
     switch (x.kind) {
         case layout_kind::void_: return true;
