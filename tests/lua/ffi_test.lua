@@ -213,11 +213,68 @@ end)
 t.test("sizeof, alignof, offsetof", function()
     t.eq(ffi.sizeof("rgba_pixel"), 4)
     t.eq(ffi.sizeof("int[?]", 5), 20)
-    t.eq(ffi.sizeof("int[?]"), nil, "a VLA without a count")
+    t.raises("bad argument #2 to 'sizeof' (size of 'int [?]' expected, got nil)", ffi.sizeof, "int[?]")
     t.eq(ffi.alignof("ffi_point"), ffi.alignof("double"))
     t.eq(ffi.offsetof("ffi_pt", "y"), 4)
     t.eq(ffi.offsetof("ffi_pt", "nope"), nil)
     t.raises("bad argument #2 to 'sizeof' (size of 'int [?]' expected, got -2)", ffi.sizeof, "int[?]", -2)
+end)
+
+t.test("variable-length structs: ffi.new(\"struct vls\", n), sizeof(ct, n), checked tails", function()
+    ffi.cdef [[
+    struct ffi_vls { double d; uint8_t c; int32_t tail[?]; };
+    typedef struct { uint16_t n; ffi_pt pts[?]; } ffi_pts;
+    typedef int32_t ffi_ints[?];
+    ]]
+    local v = ffi.new("struct ffi_vls", 3)
+    t.eq(ffi.sizeof(v), 16 + 12, "LuaJIT's size: the struct's size + 3 elements")
+    t.eq(ffi.sizeof("struct ffi_vls", 3), 28)
+    t.raises("bad argument #2 to 'sizeof' (size of 'struct ffi_vls' expected, got nil)", ffi.sizeof, "struct ffi_vls")
+    t.eq(ffi.offsetof("struct ffi_vls", "tail"), 12)
+    t.eq(tostring(ffi.typeof(v)), "ctype<struct ffi_vls>")
+    t.eq(tostring(ffi.typeof(v.tail)), "ctype<int [?]>")
+    t.eq(elements(v.tail, 3), "0 0 0", "zero-filled")
+    v.tail[2] = 7
+    v.d = 1.5
+    t.eq(v.tail[2] + v.d, 8.5)
+    t.eq(ffi.region_of(v):read_i32(20), 7, "tail[2] at 12 + 8")
+    t.raises("index 3 is outside 'int [?]' (valid: 0 to 2)", function() return v.tail[3] end)
+    t.raises("index -1 is outside 'int [?]' (valid: 0 to 2)", function() v.tail[-1] = 1 end)
+    -- initializers reach the tail with the count given
+    local w = ffi.new("struct ffi_vls", 4, {2.5, 1, {9, 8}})
+    t.eq(w.d .. " " .. w.c .. " " .. elements(w.tail, 4), "2.5 1 9 8 0 0")
+    w = ffi.new("struct ffi_vls", 2, {tail = {5}})
+    t.eq(elements(w.tail, 2), "5 0", "by name, not repeated (a VLA)")
+    w.tail = {3, 4}
+    t.eq(elements(w.tail, 2), "3 4", "assigning the tail as a whole")
+    local P = ffi.typeof("ffi_pts")
+    local pts = P(2, {2, {{1, 2}, {3, 4}}})
+    t.eq(pts.n .. " " .. pts.pts[1].x .. " " .. pts.pts[1].y, "2 3 4", "a ctype constructs with a count")
+    t.eq(ffi.sizeof(pts), 4 + 16)
+    t.raises("index 2 is outside 'struct ffi_pt [?]' (valid: 0 to 1)", function() return pts.pts[2] end)
+    -- through a pointer the count is unknown: the tail is bounded by the memory, which
+    -- holds 4 elements (28 bytes from offset 12: the struct's padding is counted)
+    local p = ffi.cast("struct ffi_vls *", v)
+    t.eq(p.tail[2], 7)
+    t.eq(p.tail[3], 0)
+    t.raises("index 4 is outside 'int [?]' (valid: 0 to 3)", function() return p.tail[4] end)
+    -- a typedef of a VLA
+    t.eq(ffi.sizeof("ffi_ints", 5), 20)
+    t.eq(ffi.sizeof(ffi.new("ffi_ints", 5)), 20)
+    t.eq(ffi.sizeof("int[?][3]", 2), 24, "only the outermost dimension is variable")
+    -- errors: the count, and '[?]' where it is not allowed
+    t.raises("bad argument #2 to 'new' (size of 'struct ffi_vls' expected, got nil)", ffi.new, "struct ffi_vls")
+    t.raises("bad argument #2 to 'new' (size of 'struct ffi_vls' expected, got -1)", ffi.new, "struct ffi_vls", -1)
+    t.raises("bad argument #2 to 'new' (size of 'struct ffi_vls' expected, got 0.5)", ffi.new, "struct ffi_vls", 0.5)
+    t.raises("bad argument #2 to 'new' (count of 'struct ffi_vls': the size 4294967312 of struct ffi_vls for 1073741824 elements is larger than the maximum region size 4294967296)",
+             ffi.new, "struct ffi_vls", 2^30)
+    t.raises("bad argument #2 to 'sizeof' (count of 'int [?]': number has no integer representation, got 1.0000000000000001e+300)",
+             ffi.sizeof, "int[?]", 1e300)
+    t.raises("'[?]' (a variable-length array) is only allowed in the outermost dimension", ffi.new, "int[3][?]", 2)
+    t.raises("an array of void has no size", ffi.new, "void[?]", 2)
+    t.raises("the variable-length array member 'a' must be the last member", ffi.cdef,
+             "struct ffi_bad { int a[?]; int b; };")
+    t.raises("has the variable-length type struct ffi_vls", ffi.cdef, "struct ffi_bad2 { struct ffi_vls v; };")
 end)
 
 t.test("string, copy, fill: bounded by the memory", function()

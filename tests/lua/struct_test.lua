@@ -190,6 +190,56 @@ t.test("cdef errors and unknown types are reported", function()
     t.raises("bad argument #1 to 'sizeof' (", memreg.sizeof, "broken")
 end)
 
+t.test("variable-length arrays and structs: sizeof(type, n), typeof(type, n) for views", function()
+    memreg.cdef[[
+        struct st_vls { double d; uint8_t c; int32_t tail[?]; };
+        typedef uint16_t st_u16s[?];
+        typedef struct { uint8_t n; st_u16s items; } st_tvls;
+    ]]
+    t.eq(memreg.sizeof("int32_t[?]", 5), 20)
+    t.raises("bad argument #2 to 'sizeof' (count of int32_t[?] expected (a variable-length type), got no value)",
+             memreg.sizeof, "int32_t[?]")
+    t.eq(memreg.sizeof("int32_t[?]", 0), 0)
+    t.raises("bad argument #2 to 'sizeof' (count of struct st_vls expected", memreg.sizeof, "struct st_vls")
+    t.eq(memreg.sizeof("struct st_vls", 3), 16 + 12, "the fixed part (with its padding) + 3 elements")
+    t.eq(memreg.offsetof("struct st_vls", "tail"), 12)
+    t.eq(memreg.alignof("struct st_vls"), 8)
+    t.eq(memreg.sizeof("st_tvls", 4), 2 + 8)
+    t.eq(memreg.sizeof("st_u16s", 4), 8)
+    t.eq(tostring(memreg.typeof("int32_t[?]")), "ctype<int32_t[?]>")
+    t.eq(tostring(memreg.typeof("int32_t[?]", 3)), "ctype<int32_t[3]>")
+    -- a view takes the fixed type for a count; indexes are checked against that count
+    local T = memreg.typeof("struct st_vls", 3)
+    t.eq(memreg.sizeof(T), 28)
+    local r = memreg.new(64)
+    local v = r:view(T)
+    v.tail[2] = -5
+    t.eq(r:read_i32(20), -5)
+    t.eq(#v.tail, 3)
+    t.raises("outside int32_t[3]", function() return v.tail[3] end)
+    local items = r:view(memreg.typeof("st_tvls", 2))
+    items.items[1] = 65535
+    t.raises("outside uint16_t[2]", function() items.items[2] = 1 end)
+    -- errors name the operation and the numbers
+    t.raises("bad argument #2 to 'view' (struct st_vls is a variable-length type: give its count with memreg.typeof(type, n))",
+             r.view, r, "struct st_vls")
+    t.raises("bad argument #2 to 'array' (int32_t[?] is a variable-length type", r.array, r, "int32_t[?]", 2)
+    t.raises("bad argument #2 to 'sizeof' (count must not be negative, got -1)", memreg.sizeof, "int32_t[?]", -1)
+    t.raises("bad argument #2 to 'sizeof' (number has no integer representation, got 1.5)",
+             memreg.sizeof, "int32_t[?]", 1.5)
+    t.raises("bad argument #2 to 'sizeof' (int32_t is not a variable-length type: it takes no count)",
+             memreg.sizeof, "int32_t", 3)
+    t.raises("bad argument #2 to 'sizeof' (the size 4294967300 of int32_t[?] for 1073741825 elements is larger than the maximum region size 4294967296)",
+             memreg.sizeof, "int32_t[?]", 2^30 + 1)
+    t.raises("bad argument #2 to 'typeof' (the size 4294967300 of int32_t[?] for 1073741825 elements", memreg.typeof,
+             "int32_t[?]", 2^30 + 1)
+    t.raises("bad argument #2 to 'typeof' (count must not be negative, got -3)", memreg.typeof, "struct st_vls", -3)
+    t.raises("'[?]' (a variable-length array) is only allowed in the outermost dimension", memreg.sizeof, "int32_t[2][?]", 1)
+    t.raises("the variable-length array member 'a' must be the last member", memreg.cdef,
+             "struct st_bad { int a[?]; int b; };")
+    t.raises("has the variable-length type struct st_vls", memreg.cdef, "struct st_bad2 { struct st_vls v; };")
+end)
+
 t.test("LuaJIT: FFI sees the same layout and the same bytes", function()
     if not jit then return end
     local ffi = require "ffi"
@@ -221,6 +271,19 @@ t.test("LuaJIT: FFI sees the same layout and the same bytes", function()
     local bytes = ffi.cast("uint8_t *", r:ptr())
     bytes[0] = 0x34
     t.eq(r:read_u8(0), 0x34)
+    -- variable-length arrays and structs: LuaJIT's sizes for a count
+    ffi.cdef[[
+        struct st_vls { double d; uint8_t c; int32_t tail[?]; };
+        typedef struct { uint8_t n; uint16_t items[?]; } st_tvls;
+    ]]
+    for _, n in ipairs({0, 1, 3, 100}) do
+        t.eq(memreg.sizeof("struct st_vls", n), ffi.sizeof("struct st_vls", n), "struct st_vls " .. n)
+        t.eq(memreg.sizeof("st_tvls", n), ffi.sizeof("st_tvls", n), "st_tvls " .. n)
+        t.eq(memreg.sizeof("int32_t[?]", n), ffi.sizeof("int32_t[?]", n), "int32_t[?] " .. n)
+    end
+    t.eq(memreg.offsetof("struct st_vls", "tail"), ffi.offsetof("struct st_vls", "tail"))
+    t.eq(memreg.offsetof("st_tvls", "items"), ffi.offsetof("st_tvls", "items"))
+    t.eq(pcall(ffi.sizeof, "struct st_vls"), false, "LuaJIT requires a count too")
 end)
 
 -- ---- Finalized means dead, and finalizers inside calls (issue 9) ----

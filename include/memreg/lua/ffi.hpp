@@ -66,7 +66,9 @@ inline const layout& own_copy(lua_State* L, int arg, const char* fname) {
     return mine;
 }
 
-/// info(type) -> kind, size, alignment, name, scalar code | element count | field count
+/// info(type) -> kind, size, alignment, name, scalar code | element count | field count,
+/// whether it is variable-length ("int[?]", a struct ending in one; size is then its
+/// fixed part)
 inline int info(lua_State* L) {
     constexpr const char* fname = "ffi.info";
     const layout& t = own_copy(L, 1, fname);
@@ -77,7 +79,21 @@ inline int info(lua_State* L) {
     if (t.is_scalar()) lua_pushstring(L, scalar_code(t.scalar()));
     else if (t.is_array()) push_size(L, t.count(), fname);
     else push_size(L, t.fields().size(), fname);
-    return 5;
+    lua_pushboolean(L, t.is_variable() ? 1 : 0);
+    return 6;
+}
+
+/// vla(type) -> ctype of the variable-length array of type ("T[?]")
+inline int vla(lua_State* L) {
+    constexpr const char* fname = "ffi.vla";
+    const layout& t = own_copy(L, 1, fname);  // unreachable by finalizers
+    layout& result = new_ctype(L);
+    try {
+        result = layout::variable_array_of(t);
+    } catch (const bad_argument& e) {
+        throw_argument(1, fname, e.what());
+    }
+    return 1;
 }
 
 /// field(type, i) -> name, offset, ctype of the i-th field (1-based)
@@ -181,7 +197,8 @@ inline void push_natives(lua_State* L) {
         {"info", protect<info>},         {"field", protect<field>},
         {"element", protect<element>},   {"constant", protect<constant>},
         {"address", protect<address>},   {"pointer", protect<pointer>},
-        {"target", protect<target>},     {nullptr, nullptr},
+        {"target", protect<target>},     {"vla", protect<vla>},
+        {nullptr, nullptr},
     };
     lua_newtable(L);
     set_functions(L, -1, functions);

@@ -6,13 +6,16 @@
 //   img[0].green = 255
 //
 // Types: struct_types.hpp; views: struct_view.hpp. sizeof, alignof and typeof take
-// a type name, a ctype or a view (the view's type). memreg.constant(name) reads an
+// a type name, a ctype or a view (the view's type). A variable-length type (LuaJIT's
+// "int[?]", a struct whose last member is "T tail[?]") has a size only for a count:
+// memreg.sizeof(type, n), and memreg.typeof(type, n) is the fixed type views take. memreg.constant(name) reads an
 // enumerator or a static const integer cdef declared.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "struct_types.hpp"
@@ -32,9 +35,53 @@ inline const layout& type_or_view_at(lua_State* L, int arg, const char* fname) {
     return ctype_at(L, arg, fname);
 }
 
+/// The count argument of a variable-length type (T[?], or a struct ending in one) at
+/// arg: a whole number from 0 up. Allocates nothing.
+inline std::size_t check_count(lua_State* L, int arg, const char* fname, const layout& t) {
+    if (!t.is_variable())
+        throw_argument(arg, fname, t.name() + " is not a variable-length type: it takes no count");
+    return check_offset(L, arg, fname, "count");
+}
+
+/// The size of the variable-length type t for n elements, or the reason there is none:
+/// it overflows size_t, or exceeds max_size (no region can be that large).
+inline std::optional<std::size_t> try_variable_size(const layout& t, std::size_t n, std::string& why) {
+    std::size_t size = 0;
+    try {
+        size = t.size(n);
+    } catch (const bad_argument& e) {
+        why = e.what();
+        return std::nullopt;
+    }
+    if (size > max_size) {
+        why = "the size " + std::to_string(size) + " of " + t.name() + " for " + std::to_string(n) +
+              " elements is larger than the maximum region size " + std::to_string(max_size);
+        return std::nullopt;
+    }
+    return size;
+}
+
+/// The same, a bad argument arg when there is none.
+inline std::size_t variable_size(const layout& t, std::size_t n, int arg, const char* fname) {
+    std::string why;
+    if (const auto size = try_variable_size(t, n, why)) return *size;
+    throw_argument(arg, fname, why);
+}
+
+/// memreg.sizeof(type or view [, n]) -> bytes; a variable-length type ("int[?]", a
+/// struct ending in "T tail[?]") requires n, as LuaJIT's ffi.sizeof does.
 inline int module_sizeof(lua_State* L) {
-    prepare_type_or_view(L, 1, "sizeof");
-    push_size(L, type_or_view_at(L, 1, "sizeof").size(), "sizeof");
+    constexpr const char* fname = "sizeof";
+    prepare_type_or_view(L, 1, fname);
+    const layout& t = type_or_view_at(L, 1, fname);
+    if (!lua_isnoneornil(L, 2)) {
+        const std::size_t n = check_count(L, 2, fname, t);
+        push_size(L, variable_size(t, n, 2, fname), fname);
+        return 1;
+    }
+    if (t.is_variable())
+        throw_argument(2, fname, "count of " + t.name() + " expected (a variable-length type), got no value");
+    push_size(L, t.size(), fname);
     return 1;
 }
 
@@ -44,11 +91,20 @@ inline int module_alignof(lua_State* L) {
     return 1;
 }
 
-/// memreg.typeof(type or view) -> ctype
+/// memreg.typeof(type or view [, n]) -> ctype; with n, the fixed type a variable-length
+/// one has for n elements ("int[?]" and 3 give int[3]; a struct its tail as an array of
+/// n), which r:view and r:array take.
 inline int module_typeof_any(lua_State* L) {
-    prepare_type_or_view(L, 1, "typeof");
+    constexpr const char* fname = "typeof";
+    prepare_type_or_view(L, 1, fname);
+    const bool counted = !lua_isnoneornil(L, 2);
+    if (counted) {  // checked before the allocation, so a bad count costs nothing
+        const std::size_t n = check_count(L, 2, fname, type_or_view_at(L, 1, fname));
+        (void)variable_size(type_or_view_at(L, 1, fname), n, 2, fname);
+    }
     layout& result = new_ctype(L);
-    result = type_or_view_at(L, 1, "typeof");
+    const layout& t = type_or_view_at(L, 1, fname);  // after the last allocation
+    result = counted ? t.with_count(check_count(L, 2, fname, t)) : t;
     return 1;
 }
 

@@ -332,6 +332,8 @@ inline int view_tostring(lua_State* L) {
 inline const layout& object_type_at(lua_State* L, int arg, const char* fname) {
     const layout& t = ctype_at(L, arg, fname);
     if (t.kind() == layout_kind::void_) throw_argument(arg, fname, "void has no size");
+    if (t.is_variable())
+        throw_argument(arg, fname, t.name() + " is a variable-length type: give its count with memreg.typeof(type, n)");
     return t;
 }
 

@@ -8,6 +8,7 @@ local ffi = require "memreg.ffi"
 ffi.cdef [[
 typedef struct { uint8_t red, green, blue, alpha; } gc_ffi_pixel;
 typedef struct { int32_t x, y; char name[8]; } gc_ffi_item;
+struct gc_ffi_vls { uint8_t n; gc_ffi_item items[?]; };
 ]]
 
 -- C data over a region the standard actions free and resize.
@@ -40,16 +41,33 @@ local function reads_back(o)
 end
 
 return {
-    ["ffi.new"] = {setup = nothing, same = false,
-                   call = function() return ffi.new("gc_ffi_item[?]", 2, {{x = 1, name = "abc"}, {2}}) end,
-                   check = function(_, ok, v)
-                       if ok then assert(ffi.string(v[0].name) == "abc" and v[1].x == 2) end
-                   end},
+    ["ffi.new"] = {
+        {setup = nothing, same = false,
+         call = function() return ffi.new("gc_ffi_item[?]", 2, {{x = 1, name = "abc"}, {2}}) end,
+         check = function(_, ok, v)
+             if ok then assert(ffi.string(v[0].name) == "abc" and v[1].x == 2) end
+         end},
+        -- a variable-length struct: its tail has the count given, and is checked
+        {setup = nothing, same = false,
+         call = function() return ffi.new("struct gc_ffi_vls", 3, {3, {{x = 1}, {}, {y = 9, name = "z"}}}) end,
+         check = function(_, ok, v)
+             if ok then
+                 assert(v.n == 3 and v.items[0].x == 1 and v.items[2].y == 9 and ffi.string(v.items[2].name) == "z")
+                 assert(not pcall(function() return v.items[3] end), "the tail's count is 3")
+                 assert(ffi.sizeof(v) == 4 + 3 * 16)
+             end
+         end},
+    },
     ["ffi.typeof"] = {setup = nothing, same = false,
                       call = function() return ffi.typeof("gc_ffi_item[?]") end},
     ["ffi.cdef"] = {setup = nothing,
                     call = function() ffi.cdef("typedef struct { int q; } gc_ffi_again;") end},
-    ["ffi.sizeof"] = {setup = pixels, call = function(o) return ffi.sizeof(o.img), ffi.sizeof("gc_ffi_item") end},
+    ["ffi.sizeof"] = {
+        {setup = pixels, call = function(o) return ffi.sizeof(o.img), ffi.sizeof("gc_ffi_item") end},
+        {setup = nothing, call = function()
+            return ffi.sizeof("struct gc_ffi_vls", 4), ffi.sizeof("gc_ffi_item[?]", 2), pcall(ffi.sizeof, "struct gc_ffi_vls", -1)
+        end, result = function(a, b, ok) return a, b, ok end},
+    },
     ["ffi.alignof"] = {setup = nothing, call = function() return ffi.alignof("gc_ffi_item") end},
     ["ffi.offsetof"] = {setup = nothing, call = function() return ffi.offsetof("gc_ffi_item", "name") end},
     ["ffi.istype"] = {setup = pixels, call = function(o) return ffi.istype("gc_ffi_pixel *", o.img) end},

@@ -14,6 +14,7 @@ struct gc_bits { uint8_t lo : 3, hi : 5; int16_t delta : 7; };
 enum { GC_CONSTANT = 7 << 2 };
 typedef struct gc_shape { uint8_t kind; gc_point corners[4]; char name[12]; double area; } gc_shape;
 struct gc_link { void *next; };
+struct gc_vls { uint16_t n; gc_point tail[?]; };
 ]]
 local shape_size = memreg.sizeof("gc_shape")
 
@@ -98,12 +99,20 @@ return {
     },
     ["memreg.typeof"] = {
         case(function() return {} end, function() return tostring(memreg.typeof("gc_shape[3]")) end),
+        -- a variable-length type's fixed type for a count, and a refused count
+        case(function() return {} end, function()
+            local T = memreg.typeof("struct gc_vls", 3)
+            return tostring(T), memreg.sizeof(T), pcall(memreg.typeof, "gc_point[?]", -1)
+        end, {result = function(s, n, ok) return s, n, ok end}),
         case(shape, function(o) return tostring(memreg.typeof(o.view)) end),
         case(shape, function(o) return tostring(memreg.typeof(o.ctype)) end),
     },
     ["memreg.sizeof"] = {
         case(function() return {} end, function() return memreg.sizeof("gc_point[7]") end),
         case(shape, function(o) return memreg.sizeof(o.view), memreg.sizeof(o.ctype) end),
+        case(function() return {} end, function()  -- variable-length types: a count, or nil
+            return memreg.sizeof("struct gc_vls", 5), memreg.sizeof("gc_point[?]", 2), pcall(memreg.sizeof, "struct gc_vls")
+        end, {result = function(a, b, ok) return a, b, ok end}),
     },
     ["memreg.alignof"] = {
         case(function() return {} end, function() return memreg.alignof("struct gc_shape") end),
@@ -125,6 +134,12 @@ return {
              {check = writes_whole, result = describe_view}),
         case(shape_in_sub, function(o) return o.region:view("gc_shape") end,
              {check = writes_whole, result = describe_view}),
+        -- a variable-length struct's fixed type for 3 elements, its tail written whole
+        case(shape, function(o)
+            local v = o.region:view(memreg.typeof("struct gc_vls", 3))
+            v.n = 3; v.tail[2].y = -1
+            return v.tail[2].y, #v.tail
+        end),
     },
     ["region.array"] = {
         case(array, function(o) return o.region:array("gc_point", 16) end,

@@ -156,7 +156,7 @@ end
 ------------------------------------------------------------------------------
 -- Type infos: one per C type, built when the type is first used.
 local by_name = {}                         -- type string -> info
-local info_of, info_of_ctype               -- forward
+local info_of, info_of_ctype, vla_of       -- forward
 local new_cdata, pointer_to                -- forward
 
 local luajit_scalar_names = {
@@ -195,7 +195,12 @@ local function make_metatable(info) return {__metatable = "ffi"} end
 local build_access                         -- forward
 
 local function new_info(ct, key)
-  local kind, size, align, name, extra = native.info(ct)
+  local kind, size, align, name, extra, variable = native.info(ct)
+  if kind == "array" and variable then     -- "T[?]" (through a typedef, or a VLS's tail)
+    local info = vla_of(info_of_ctype(native.element(ct)), key, "?", ct)
+    if key then by_name[key] = info end
+    return info
+  end
   local info = {ct = ct, size = size, align = align, key = key, cname = name}
   if kind == "scalar" then
     if extra == "ptr" then
@@ -227,6 +232,11 @@ local function new_info(ct, key)
   if info.kind == "struct" or info.kind == "union" then
     info.fields, info.order = {}, {}
     add_fields(info, ct, 0, info.fields, info.order)
+    if variable then                       -- a VLS: its last member is a VLA
+      info.vls = true
+      info.tail = info.order[#info.order]
+      info.tail.vla = true
+    end
   end
   if info.kind == "pointer" then
     local target = info.target_name
@@ -249,11 +259,20 @@ function info_of_ctype(ct)
 end
 
 local vla_infos = {["?"] = setmetatable({}, {__mode = "k"}), [""] = setmetatable({}, {__mode = "k"})}
--- "T[?]" (or "T[]"): an array whose count each object has.
-local function vla_of(elem, spelling, mark)
+local function strip_arg(e, fname)     -- "bad argument #1 to 'typeof' (why)" -> "why"
+  return (tostring(e):gsub("^bad argument #%d to '" .. fname .. "' %((.*)%)$", "%1"))
+end
+-- "T[?]" (or "T[]"): an array whose count each object has; ct is its memreg ctype
+-- (made here if not given), which memreg.sizeof(ct, n) sizes with overflow checks.
+function vla_of(elem, spelling, mark, ct, level)
   local info = vla_infos[mark][elem]
   if info then return info end
-  info = {kind = "array", vla = true, elem = elem, size = nil, align = elem.align,
+  if not ct then
+    local ok, made = pcall(native.vla, elem.ct or "void")
+    if not ok then fail((level or 1) + 1, "%s", strip_arg(made, "ffi.vla")) end
+    ct = made
+  end
+  info = {kind = "array", vla = true, elem = elem, size = nil, align = elem.align, ct = ct,
           base = elem.base, dims = "[" .. mark .. "]" .. (elem.dims or ""), key = spelling}
   info.name = display(info)
   info.mt = make_metatable(info)
@@ -271,14 +290,16 @@ by_name.void = void_info
 function info_of(spelling, level)
   local info = by_name[spelling]
   if info then return info end
+  -- "T[?]" or "T[]" of a T that is no array (memreg's parser takes "int[?][3]" and
+  -- refuses "int[3][?]": '[?]' is only the outermost dimension).
   local elem, mark = spelling:match("^(.-)%s*%[%s*(%??)%s*%]%s*$")
-  if elem then
-    info = vla_of(info_of(trim(elem), level + 1), spelling, mark)
+  if elem and not elem:find("%]%s*$") then
+    info = vla_of(info_of(trim(elem), level + 1), spelling, mark, nil, level + 1)
     by_name[spelling] = info
     return info
   end
   local ok, ct = pcall(memreg.typeof, spelling)
-  if not ok then fail(level + 1, "%s", (tostring(ct):gsub("^bad argument #1 to 'typeof' %((.*)%)$", "%1"))) end
+  if not ok then fail(level + 1, "%s", strip_arg(ct, "typeof")) end
   info = info_of_ctype(ct)
   by_name[spelling] = info
   return info
@@ -302,7 +323,17 @@ end
 local function sizeof_cdata(cd)
   local info = cd[INFO]
   if info.vla then return cd[N] * info.elem.size end
+  if info.vls then return info.size + (rawget(cd, N) or 0) * info.tail.info.elem.size end
   return info.size
+end
+
+-- The count of a VLS's tail reached without its object (through a pointer): as many
+-- elements as its memory holds.
+local function vla_count(vinfo, r, o)
+  local esize = vinfo.elem.size
+  if esize == 0 then return 0 end
+  local n = floor((R.len(r) - o) / esize)
+  return n > 0 and n or 0
 end
 
 local function address(cd)
@@ -338,6 +369,7 @@ end
 ------------------------------------------------------------------------------
 -- Reading and writing one object of a type at (region, offset).
 local store                                -- forward: (info, region, offset, value, level)
+local init_value                           -- forward: (info, region, offset, value, level, n)
 
 local function getter(info)                -- (region, offset) -> Lua value or C data
   if info.kind == "scalar" then return info.read end
@@ -372,18 +404,35 @@ function build_access(info)
   if kind == "struct" or kind == "union" then
     local fields = info.fields
     for _, f in pairs(fields) do
-      f.get = getter(f.info)
       local finfo = f.info
-      f.set = function(r, o, v, level) store(finfo, r, o, v, level + 1) end
+      if f.vla then                        -- a VLS's tail: the count its object was made with
+        local vmt = finfo.mt
+        f.get = function(r, o, cd)
+          local n = cd and rawget(cd, N) or vla_count(finfo, r, o)
+          return public(setmetatable({[REG] = r, [OFF] = o, [INFO] = finfo, [N] = n, [LASTI] = -1}, vmt))
+        end
+        f.set = function(r, o, v, level, cd)
+          local n = cd and rawget(cd, N) or vla_count(finfo, r, o)
+          v = unwrap(v)
+          if not is_cdata(v) then R.clear(r, o, n * finfo.elem.size) end
+          init_value(finfo, r, o, v, level + 1, n)
+        end
+      else
+        f.get = getter(finfo)
+        f.set = function(r, o, v, level) store(finfo, r, o, v, level + 1) end
+      end
     end
     mt.__index = function(cd, k)
       local f = fields[k]
-      if f then return f.get(cd[REG], cd[OFF] + f.offset) end
+      if f then
+        if f.vla then return f.get(cd[REG], cd[OFF] + f.offset, cd) end
+        return f.get(cd[REG], cd[OFF] + f.offset)
+      end
       return user_index(info, cd, k, 2)
     end
     mt.__newindex = function(cd, k, v)
       local f = fields[k]
-      if f then return f.set(cd[REG], cd[OFF] + f.offset, v, 2) end
+      if f then return f.set(cd[REG], cd[OFF] + f.offset, v, 2, cd) end
       local un = info.user_newindex
       if un then return un(cd, k, v) end
       fail(2, "'%s' has no member named '%s'", info.name, tostring(k))
@@ -502,7 +551,6 @@ end
 
 ------------------------------------------------------------------------------
 -- Initializers and stores, as LuaJIT's rules for initializers say.
-local init_value                           -- forward
 
 local function too_many(level, info) fail(level + 1, "too many initializers for '%s'", info.name) end
 
@@ -531,12 +579,17 @@ local function init_array_elements(info, n, r, o, level, list, first, last, repe
   end
 end
 
-local function init_record_positional(info, r, o, level, list, first, last)
+-- n: the count of a VLS's tail (its memory's if not given).
+local function init_field(f, r, o, v, level, n)
+  if f.vla then n = n or vla_count(f.info, r, o + f.offset) else n = nil end
+  init_value(f.info, r, o + f.offset, v, level + 1, n)
+end
+
+local function init_record_positional(info, r, o, level, list, first, last, n)
   local order = info.order
   if last - first + 1 > (info.kind == "union" and 1 or #order) then too_many(level + 1, info) end
   for i = first, last do
-    local f = order[i - first + 1]
-    init_value(f.info, r, o + f.offset, list[i], level + 1)
+    init_field(order[i - first + 1], r, o, list[i], level + 1, n)
   end
 end
 
@@ -555,11 +608,11 @@ local function init_table(info, n, r, o, t, level)
     init_array_elements(info, n, r, o, level + 1, t, first, last, not info.vla)
   else
     local first, last = table_run(t)
-    if last >= first then return init_record_positional(info, r, o, level + 1, t, first, last) end
+    if last >= first then return init_record_positional(info, r, o, level + 1, t, first, last, n) end
     for _, f in ipairs(info.order) do
       local v = t[f.name]
       if v ~= nil then
-        init_value(f.info, r, o + f.offset, v, level + 1)
+        init_field(f, r, o, v, level + 1, n)
         if info.kind == "union" then return end
       end
     end
@@ -574,7 +627,9 @@ function init_value(info, r, o, v, level, n)
   if kind == "pointer" then return store(info, r, o, v, level + 1) end
   n = n or info.count
   if is_cdata(v) and v[INFO].kind ~= "scalar" then
-    return copy_from(info, info.vla and n * info.elem.size or info.size, r, o, v, level + 1)
+    local size = info.vla and n * info.elem.size or
+      info.vls and info.size + (n or 0) * info.tail.info.elem.size or info.size
+    return copy_from(info, size, r, o, v, level + 1)
   end
   if type(v) == "table" then return init_table(info, n, r, o, v, level + 1) end
   if type(v) == "string" and is_byte_array(info) then
@@ -587,7 +642,7 @@ function init_value(info, r, o, v, level, n)
   end
   if kind == "array" then return init_array_elements(info, n, r, o, level + 1, {v}, 1, 1, true) end
   if kind == "struct" or kind == "union" then
-    return init_record_positional(info, r, o, level + 1, {v}, 1, 1)
+    return init_record_positional(info, r, o, level + 1, {v}, 1, 1, n)
   end
   fail(level + 1, "cannot convert '%s' to '%s'", type(v), info.name)
 end
@@ -605,7 +660,7 @@ local function init_list(info, n, r, o, level, ...)
   if kind == "array" then
     return init_array_elements(info, n, r, o, level + 1, {...}, 1, given, true)
   end
-  init_record_positional(info, r, o, level + 1, {...}, 1, given)
+  init_record_positional(info, r, o, level + 1, {...}, 1, given, n)
 end
 
 -- A store into an existing object: the value replaces the whole object.
@@ -635,27 +690,32 @@ end
 
 ------------------------------------------------------------------------------
 -- The API.
+-- The count of a VLA or VLS and its size in bytes (memreg.sizeof checks that it
+-- neither overflows nor exceeds what a region can hold).
 local function count_arg(info, nelem, fname, level)
-  if not info.vla then return info.count, 0 end
   if type(nelem) ~= "number" or nelem < 0 or nelem % 1 ~= 0 then
     fail(level + 1, "bad argument #2 to '%s' (size of '%s' expected, got %s)", fname, info.name,
          type(nelem) == "number" and tostring(nelem) or type(nelem))
   end
-  return nelem, 1
+  local ok, size = pcall(memreg.sizeof, info.ct, nelem)
+  if not ok then
+    fail(level + 1, "bad argument #2 to '%s' (count of '%s': %s)", fname, info.name,
+         strip_arg(size, "sizeof"))
+  end
+  return nelem, size
 end
 
-local function fresh(info, n, level)
+local function fresh(info, n, level, size)
   if info.kind == "void" then fail(level + 1, "cannot create an object of type 'void'") end
-  local size = info.vla and n * info.elem.size or info.size
-  return setmetatable({[REG] = over(memreg.new(size)), [OFF] = 0, [INFO] = info,
-                       [N] = info.vla and n or nil, [LASTI] = -1}, info.mt)
+  return setmetatable({[REG] = over(memreg.new(size or info.size)), [OFF] = 0, [INFO] = info,
+                       [N] = (info.vla or info.vls) and n or nil, [LASTI] = -1}, info.mt)
 end
 
 local function create(info, fname, level, ...)
   local cd
-  if info.vla then
-    local n = count_arg(info, (...), fname, level + 1)
-    cd = fresh(info, n, level + 1)
+  if info.vla or info.vls then
+    local n, size = count_arg(info, (...), fname, level + 1)
+    cd = fresh(info, n, level + 1, size)
     init_list(info, n, cd[REG], 0, level + 1, select(2, ...))
   else
     cd = fresh(info, info.count, level + 1)
@@ -702,10 +762,9 @@ function M.sizeof(ct, nelem)
   ct = unwrap(ct)
   if is_cdata(ct) then return sizeof_cdata(ct) end
   local info = check_ct(ct, "sizeof", 1, 2)
-  if info.vla then
-    if nelem == nil then return nil end
-    local n = count_arg(info, nelem, "sizeof", 2)
-    return n * info.elem.size
+  if info.vla or info.vls then              -- as LuaJIT: the count is required
+    local _, size = count_arg(info, nelem, "sizeof", 2)
+    return size
   end
   return info.size
 end
