@@ -138,7 +138,8 @@ struct check {
 
 /// Compares everything `types_of` learnt from `text` with what the C compiler says
 /// about the same text; returns how many numbers were compared.
-int compare_with_cc(const cdecl::registry& types_of, const std::string& text, const std::string& program_name) {
+int compare_with_cc(const cdecl::registry& types_of, const std::string& text, const std::string& program_name,
+                    const std::string& cc = MEMREG_TEST_C_COMPILER) {
     const std::filesystem::path dir = test_dir();
     // Everything cdecl computed, next to the C expression that must give the same.
     std::vector<check> checks;
@@ -197,7 +198,8 @@ int compare_with_cc(const cdecl::registry& types_of, const std::string& text, co
             const std::string v = "v" + std::to_string(bitfields++);
             program += "    { " + type + " " + v + "; memset(&" + v + ", 0, sizeof " + v + "); " + v + "." +
                        path + " = 0xB5A5C3D2E1F09687ULL; const unsigned char* p = (const unsigned char*)&" + v +
-                       "; for (unsigned long i = 0; i < sizeof " + v + "; ++i) printf(\"%02x\", p[i]); printf(\"\\n\"); }\n";
+                       "; for (unsigned long i = 0; i < sizeof " + v + "; ++i) printf(\"%02x\", p[i]); " +
+                       "printf(\" %lld\\n\", (long long)" + v + "." + path + "); }\n";
         } else if (c.expected_from == "constant") {
             program += "    printf(\"%lld\\n\", " + c.c_expression + ");\n";
         } else {
@@ -206,7 +208,7 @@ int compare_with_cc(const cdecl::registry& types_of, const std::string& text, co
     }
     program += "    return 0;\n}\n";
     std::ofstream(dir / (program_name + ".c")) << program;
-    REQUIRE(std::system((std::string(MEMREG_TEST_C_COMPILER) + " -std=gnu11 -w -o '" + (dir / program_name).string() + "' '" +
+    REQUIRE(std::system((cc + " -std=gnu11 -w -o '" + (dir / program_name).string() + "' '" +
                          (dir / (program_name + ".c")).string() + "'")
                             .c_str()) == 0);
     std::istringstream results(run(std::string(MEMREG_TEST_EMULATOR) + " '" + (dir / program_name).string() + "'"));
@@ -218,7 +220,13 @@ int compare_with_cc(const cdecl::registry& types_of, const std::string& text, co
         INFO(c.what << " " << c.expected_from);
         if (c.expected_from == "bits") {
             // The same value written by write_bitfield into zeroed bytes, as the
-            // same hex dump, and read back by read_bitfield.
+            // same hex dump, and read back by read_bitfield as the C program reads it
+            // (sign-extended exactly when the compiler takes the field as signed: an
+            // enum's bit-field is unsigned unless the enum has a negative value).
+            const std::size_t space = got.find(' ');
+            REQUIRE(space != std::string::npos);
+            const long long c_value = std::stoll(got.substr(space + 1));
+            got.resize(space);
             std::size_t offset = 0, bit = 0, width = 0;
             int kind_number = 0;
             REQUIRE(std::sscanf(c.ours.c_str(), "%zu:%zu:%zu:%d", &offset, &bit, &width, &kind_number) == 4);
@@ -233,8 +241,12 @@ int compare_with_cc(const cdecl::registry& types_of, const std::string& text, co
             }
             std::vector<std::byte> memory(got.size() / 2);
             memreg::write_bitfield(memreg::region(memory.data(), memory.size()), offset, bit, width, kind, value);
-            CHECK(memreg::read_bitfield(memreg::const_region(memory.data(), memory.size()), offset, bit, width,
-                                        kind) == value);
+            const memreg::scalar_value back =
+                memreg::read_bitfield(memreg::const_region(memory.data(), memory.size()), offset, bit, width, kind);
+            CHECK(back == value);
+            if (const auto* i = std::get_if<std::int64_t>(&back)) CHECK(*i == c_value);
+            else if (const auto* u = std::get_if<std::uint64_t>(&back)) CHECK(*u == static_cast<std::uint64_t>(c_value));
+            else CHECK(std::get<bool>(back) == (c_value != 0));
             std::string ours;
             char hex[3];
             for (const std::byte byte : memory) {
@@ -255,15 +267,14 @@ int compare_with_cc(const cdecl::registry& types_of, const std::string& text, co
     return compared;
 }
 
-}  // namespace
-
-TEST_CASE("cdecl takes glibc's preprocessed headers whole and agrees with the C compiler",
-          "[cdecl][layout][glibc]") {
+/// The glibc corpus as the C compiler cc preprocesses it: every declaration accepted one
+/// by one and as one text, and every number compared with what cc compiles.
+void glibc_corpus(const std::string& cc, const std::string& tag) {
     const std::filesystem::path dir = test_dir();
     std::string includes;
     int found = 0;
     for (const char* h : headers) {
-        const std::string probe = std::string("echo '#include <") + h + ">' | " + MEMREG_TEST_C_COMPILER +
+        const std::string probe = std::string("echo '#include <") + h + ">' | " + cc +
                                   " -E -x c - >/dev/null 2>&1";
         if (std::system(probe.c_str()) == 0) {
             includes += std::string("#include <") + h + ">\n";
@@ -271,9 +282,9 @@ TEST_CASE("cdecl takes glibc's preprocessed headers whole and agrees with the C 
         }
     }
     REQUIRE(found >= 30);
-    std::ofstream(dir / "memreg_glibc_headers.c") << includes;
+    std::ofstream(dir / ("memreg_glibc_headers_" + tag + ".c")) << includes;
     const std::string text =
-        run(std::string(MEMREG_TEST_C_COMPILER) + " -std=gnu11 -E -P '" + (dir / "memreg_glibc_headers.c").string() + "'");
+        run(cc + " -std=gnu11 -E -P '" + (dir / ("memreg_glibc_headers_" + tag + ".c")).string() + "'");
 
     // One by one, each declaration its own define() in one registry.
     const std::vector<std::string> declarations = split(text);
@@ -290,9 +301,9 @@ TEST_CASE("cdecl takes glibc's preprocessed headers whole and agrees with the C 
             if (first_refused.empty()) first_refused = d + "\n  -> " + e.what();
         }
     }
-    std::printf("glibc headers (%d): %d of %d type declarations accepted one by one, "
+    std::printf("glibc headers (%d, preprocessed by %s): %d of %d type declarations accepted one by one, "
                 "%d of %d other declarations (prototypes, objects)\n",
-                found, types_accepted, types, others_accepted, others);
+                found, cc.c_str(), types_accepted, types, others_accepted, others);
     INFO("first refused: " << first_refused);
     CHECK(types_accepted == types);
     CHECK(others_accepted == others);
@@ -306,7 +317,29 @@ TEST_CASE("cdecl takes glibc's preprocessed headers whole and agrees with the C 
                 types_of.typedef_names().size(), types_of.constant_names().size(),
                 types_of.function_names().size(), types_of.variable_names().size());
 
-    CHECK(compare_with_cc(types_of, text, "memreg_glibc_check") > 4000);
+    CHECK(compare_with_cc(types_of, text, "memreg_glibc_check_" + tag, cc) > 4000);
+}
+
+}  // namespace
+
+TEST_CASE("cdecl takes glibc's preprocessed headers whole and agrees with the C compiler",
+          "[cdecl][layout][glibc]") {
+    glibc_corpus(MEMREG_TEST_C_COMPILER, "cc");
+}
+
+// clang is not gcc to glibc's headers: they then declare what gcc has built in
+// (`typedef float _Float32;`, `typedef double _Float64;`, `typedef long double
+// _Float64x;`, ...), which cdecl takes as LuaJIT does. Native builds only, when a clang
+// is installed (CI installs clang-16).
+TEST_CASE("cdecl takes glibc's headers as clang preprocesses them (the _FloatN typedefs)",
+          "[cdecl][layout][glibc]") {
+    if (!std::string(MEMREG_TEST_EMULATOR).empty()) return;  // a cross build: no host clang for its target
+    const std::string clang = run("command -v clang-16 || command -v clang || true");
+    if (clang.empty()) {
+        WARN("no clang-16 or clang found: the clang corpus is not checked");
+        return;
+    }
+    glibc_corpus(clang.substr(0, clang.find('\n')), "clang");
 }
 
 TEST_CASE("cdecl agrees with the C compiler on hard cases: bit-fields, packing, attributes, "
@@ -351,6 +384,10 @@ static const unsigned char h8_c = 200;
 __extension__ typedef long long h9_ll;
 struct h9 { __extension__ union { h9_ll x; double y; }; __extension__ struct { char p; short q; } named; };
 _Static_assert(sizeof(struct h9) == 16, "h9");
+enum h10u { H10_A, H10_B, H10_C = 5 };
+enum h10s { H10_NEG = -1, H10_POS = 3 };
+typedef enum { H10_X, H10_Y } h10t;
+struct h10 { enum h10u u : 3; enum h10s s : 3; h10t t : 2; enum h10u w : 32; enum { H10_Z } z : 1; int i : 3; };
 )";
     cdecl::registry types_of;
     REQUIRE_NOTHROW(types_of.define(text));

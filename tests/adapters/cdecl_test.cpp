@@ -257,6 +257,61 @@ TEST_CASE("variable-length arrays and structs in LuaJIT's notation: T[?] and a T
     CHECK(types.function("takes_vla") == "int32_t (int32_t, int32_t[])");
 }
 
+TEST_CASE("glibc's _FloatN typedefs and floating __mode__s, as headers give them to clang", "[cdecl]") {
+    cdecl::registry types;
+    // What bits/floatn.h and floatn-common.h declare for a compiler without the types.
+    types.define("typedef _Complex float __cfloat128 __attribute__ ((__mode__ (__TC__)));\n"
+                 "typedef _Complex float __cfloat16 __attribute__ ((__mode__ (__HC__)));\n"
+                 "typedef float _Float16 __attribute__ ((__mode__ (__HF__)));\n"
+                 "typedef float _Float32;\ntypedef double _Float64;\ntypedef double _Float32x;\n"
+                 "typedef long double _Float64x;\ntypedef __float128 _Float128;\n"
+                 "struct fl { char c; _Float32 a; _Float64 b; _Float32x c2; _Float64x d; _Float128 e;\n"
+                 "            __cfloat128 f; char g; _Float16 h; __cfloat16 i; };");
+    CHECK(types.find_typedef("_Float32"));
+    CHECK(types.type("_Float32").scalar() == scalar_kind::float32);
+    CHECK(types.type("_Float64").scalar() == scalar_kind::float64);
+    CHECK(types.type("__cfloat128").size() == 32);
+    CHECK(types.type("__cfloat128").alignment() == 16);
+    CHECK(types.type("__cfloat128").name() == "_Complex _Float128");
+    CHECK(types.type("_Float16").size() == 2);
+    CHECK(types.type("__cfloat16").size() == 4);
+    CHECK(types.type("__cfloat16").alignment() == 2);
+    // clang 16 on x86-64 (the typedefs as above, without _Float16): offsets 4 8 16 32 48 64 96.
+    const layout fl = types.type("struct fl");
+    CHECK(fl.offset_of("a") == 4);
+    CHECK(fl.offset_of("b") == 8);
+    CHECK(fl.offset_of("c2") == 16);
+    CHECK(fl.offset_of("d") == 32);
+    CHECK(fl.offset_of("e") == 48);
+    CHECK(fl.offset_of("f") == 64);
+    CHECK(fl.offset_of("g") == 96);
+    CHECK(fl.offset_of("h") == 98);
+    CHECK(fl.offset_of("i") == 100);
+    CHECK(fl.size() == 112);
+    CHECK_THROWS_MATCHES(types.define("typedef int bad_mode __attribute__((__mode__(__TC__)));"), memreg::parse_error,
+                         Catch::Message("cdecl::define(line=1, column=37): __mode__ does not match int32_t"));
+}
+
+TEST_CASE("an enum's bit-field is unsigned unless the enum has a negative value (gcc)", "[cdecl][bitfield]") {
+    cdecl::registry types;
+    types.define("enum eu { EU_A, EU_B = 5 }; enum es { ES_N = -1, ES_P }; typedef enum { ET_X } et;\n"
+                 "struct ebits { enum eu u : 3; enum es s : 3; et t : 2; enum { EZ } z : 1; enum eu whole; };");
+    const layout b = types.type("struct ebits");
+    CHECK(b.fields()[0].type.scalar() == scalar_kind::uint32);
+    CHECK(b.fields()[0].type.name() == "enum eu");
+    CHECK(b.fields()[1].type.scalar() == scalar_kind::int32);
+    CHECK(b.fields()[2].type.scalar() == scalar_kind::uint32);
+    CHECK(b.fields()[3].type.scalar() == scalar_kind::uint32);
+    CHECK(b.fields()[4].type.scalar() == scalar_kind::int32);  // not a bit-field: the enum as LuaJIT has it
+    alignas(4) std::array<std::byte, 8> bytes{};
+    bytes.fill(std::byte{0xff});
+    memreg::layout_member m{};
+    REQUIRE(b.find("u", m));
+    CHECK(memreg::read_bitfield(memreg::const_region(bytes.data(), bytes.size()), m) == memreg::scalar_value(std::uint64_t{7}));
+    REQUIRE(b.find("s", m));
+    CHECK(memreg::read_bitfield(memreg::const_region(bytes.data(), bytes.size()), m) == memreg::scalar_value(std::int64_t{-1}));
+}
+
 TEST_CASE("a malformed declaration is a parse_error with line and column", "[cdecl][error]") {
     cdecl::registry types;
     const auto fails = [&](const char* text, const char* message) {

@@ -2,7 +2,9 @@
 // constants, and the scope one define() works in. Internal to cdecl.hpp.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,6 +41,9 @@ struct name_table {
     // "int (const char *, ...)", "char *[2]". Recorded, not laid out.
     name_map<std::string> functions;
     name_map<std::string> variables;
+    // Enum types (the very layouts enumeration() made) with no negative enumerator:
+    // gcc takes their bit-fields as unsigned. Scanned only for enum bit-fields.
+    std::vector<layout> unsigned_enums;
 
     /// Moves every entry of `staged` in: O(staged · log size), nothing is copied.
     void merge(name_table&& staged) {
@@ -54,6 +59,8 @@ struct name_table {
         function_typedefs.merge(staged.function_typedefs);
         functions.merge(staged.functions);
         variables.merge(staged.variables);
+        unsigned_enums.insert(unsigned_enums.end(), std::make_move_iterator(staged.unsigned_enums.begin()),
+                              std::make_move_iterator(staged.unsigned_enums.end()));
     }
 };
 
@@ -79,6 +86,14 @@ public:
     template <class T>
     [[nodiscard]] bool contains(name_map<T> name_table::*table, std::string_view name) const {
         return find(table, name) != nullptr;
+    }
+
+    /// Whether t is an enum type without negative enumerators (see unsigned_enums).
+    [[nodiscard]] bool is_unsigned_enum(const layout& t) const noexcept {
+        const auto in = [&t](const std::vector<layout>& list) {
+            return std::any_of(list.begin(), list.end(), [&t](const layout& e) { return e.identical(t); });
+        };
+        return in(staged.unsigned_enums) || in(committed_->unsigned_enums);
     }
 
     name_table staged;

@@ -62,7 +62,8 @@ private:
     struct attribute_set {
         field_options field;
         std::size_t mode = 0;    // __mode__: the integer's new size in bytes
-        bool float_mode = false; // __mode__(SF/DF)
+        bool float_mode = false; // __mode__(HF/SF/DF/XF/TF)
+        bool complex_mode = false; // __mode__(HC/SC/DC/XC/TC): mode is one part's size
         std::size_t vector = 0;  // __vector_size__(n)
         token where;
     };
@@ -332,6 +333,11 @@ private:
                 two(t);
                 int128 = true;
                 next();
+            } else if ((w.starts_with("_Float") || w == "__float128") &&
+                       (have_type || !base.empty() || int128 || sign != 0 || longs + shorts + ints != 0)) {
+                // After a type it is the name being declared: glibc's `typedef float
+                // _Float32;` for compilers without the type (clang, g++ before 13).
+                break;
             } else if (w == "char" || w == "float" || w == "double" || w == "void" || w == "bool" ||
                        w == "_Bool" || w == "_Float32" || w == "_Float64" || w == "_Float32x" ||
                        w == "_Float64x" || w == "_Float128" || w == "__float128") {
@@ -545,7 +551,11 @@ private:
                     const std::int64_t width = expression();
                     if (width < 0) error(at, "bit-field width " + std::to_string(width) + " is negative");
                     attributes(d.attributes);
-                    builder.add_bitfield(d.name, d.type.type, static_cast<std::size_t>(width), d.attributes.field);
+                    layout type = d.type.type;
+                    // gcc: the bit-field of an enum with no negative value is unsigned.
+                    if (type.is_scalar() && type.scalar() == scalar_kind_of<int>() && names_.is_unsigned_enum(type))
+                        type = layout::of_scalar(scalar_kind::uint32).renamed(type.name());
+                    builder.add_bitfield(d.name, std::move(type), static_cast<std::size_t>(width), d.attributes.field);
                 } else {
                     builder.add(d.name, d.type.type, d.attributes.field);
                 }
@@ -573,7 +583,7 @@ private:
         }
         if (read_only_) error(peek(), "a type name cannot define a type");
         std::int64_t value = 0;
-        bool above_int = false;
+        bool above_int = false, negative = false;
         while (!accept("}")) {
             const token& at = next();
             if (at.kind != token_kind::identifier) error(at, "expected an enumerator name, found " + describe(at));
@@ -582,6 +592,7 @@ private:
             if (value < INT32_MIN || value > UINT32_MAX)
                 error(at, "enumerator value " + std::to_string(value) + " does not fit an int");
             above_int = above_int || value > INT32_MAX;
+            negative = negative || value < 0;
             if (names_.contains(&name_table::constants, at.text))
                 error(at, "redefinition of " + describe(at));
             names_.staged.constants.emplace(std::string(at.text), value);
@@ -593,6 +604,7 @@ private:
         }
         attributes(ignored);
         const layout type = layout::of_scalar(above_int ? scalar_kind::uint32 : scalar_kind_of<int>()).renamed(name);
+        if (!negative && !above_int) names_.staged.unsigned_enums.push_back(type);
         if (!tag.empty()) {
             names_.staged.enums.insert(tag);
             names_.staged.enum_types.emplace(tag, type);
@@ -636,12 +648,14 @@ private:
                     const token& m = next();
                     std::string_view k = m.text;
                     if (k.size() > 4 && k.starts_with("__") && k.ends_with("__")) k = k.substr(2, k.size() - 4);
-                    out.float_mode = k == "SF" || k == "DF";
+                    out.float_mode = k == "HF" || k == "SF" || k == "DF" || k == "XF" || k == "TF";
+                    out.complex_mode = k == "HC" || k == "SC" || k == "DC" || k == "XC" || k == "TC";
                     if (k == "QI" || k == "byte") out.mode = 1;
-                    else if (k == "HI") out.mode = 2;
-                    else if (k == "SI" || k == "SF") out.mode = 4;
-                    else if (k == "DI" || k == "DF" || k == "word" || k == "pointer") out.mode = 8;
-                    else if (k == "TI") out.mode = 16;
+                    else if (k == "HI" || k == "HF" || k == "HC") out.mode = 2;
+                    else if (k == "SI" || k == "SF" || k == "SC") out.mode = 4;
+                    else if (k == "DI" || k == "DF" || k == "DC" || k == "word" || k == "pointer") out.mode = 8;
+                    else if (k == "TI" || k == "TF" || k == "TC") out.mode = 16;
+                    else if (k == "XF" || k == "XC") out.mode = sizeof(long double);
                     else error(m, "unsupported mode " + describe(m));
                     out.where = a;
                     expect(")", "after the mode");
@@ -923,7 +937,26 @@ private:
 
     /// __mode__, __vector_size__ and, on a typedef, aligned.
     ctype apply_attributes(ctype t, const attribute_set& a, context where) const {
-        if (a.mode != 0) {
+        if (a.mode != 0 && (a.complex_mode || (a.float_mode && a.mode != 4 && a.mode != 8))) {
+            // A floating type of another width (_Float16, __float128, long double) or a
+            // complex one (glibc's `typedef _Complex float __cfloat128
+            // __attribute__((__mode__(__TC__)))`): sized, aligned opaque bytes.
+            const bool floating = t.kind == form::object &&
+                                  ((t.type.is_scalar() && (t.type.scalar() == scalar_kind::float32 ||
+                                                           t.type.scalar() == scalar_kind::float64)) ||
+                                   (t.type.is_opaque() && (t.type.name().find("float") != std::string::npos ||
+                                                           t.type.name().find("double") != std::string::npos ||
+                                                           t.type.name().find("_Float") != std::string::npos)));
+            const bool complex = t.kind == form::object && t.type.name().starts_with("_Complex ");
+            if (!floating || complex != a.complex_mode)
+                error(a.where, "__mode__ does not match " + t.spelling());
+            const std::size_t part = a.mode;
+            const std::string name = part == 2 ? "_Float16" : part == 16 ? "_Float128" : "long double";
+            const std::size_t alignment = part == sizeof(long double) ? alignof(long double) : part;
+            t.type = a.complex_mode ? layout::opaque("_Complex " + name, 2 * part, alignment)
+                                    : layout::opaque(name, part, alignment);
+            t.left = t.type.name();
+        } else if (a.mode != 0) {
             if (t.kind != form::object || !t.type.is_scalar() || t.type.scalar() == scalar_kind::boolean ||
                 t.type.scalar() == scalar_kind::pointer)
                 error(a.where, "__mode__ on " + t.spelling() + ", which is not an integer or floating type");
