@@ -68,18 +68,18 @@ namespace detail {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_bad_alignment(const char* operation,
                                                                        std::size_t size,
                                                                        std::size_t alignment) {
-    throw bad_alignment(message(operation)
+    MEMREG_THROW(bad_alignment(message(operation)
                             .arg("size", size)
                             .arg("alignment", alignment)
-                            .because("alignment is not a power of two"));
+                            .because("alignment is not a power of two")));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_allocation_failure(
     const char* operation, std::size_t size, std::size_t alignment) {
-    throw allocation_failure(message(operation)
+    MEMREG_THROW(allocation_failure(message(operation)
                                  .arg("size", size)
                                  .arg("alignment", alignment)
-                                 .because("the allocator could not provide the memory"));
+                                 .because("the allocator could not provide the memory")));
 }
 
 }  // namespace detail
@@ -319,6 +319,15 @@ public:
     /// move. Throws allocation_failure and leaves the region as it was on failure.
     void resize(std::size_t n) { region_ = reallocate(holder_.get(), region_, n, alignment_); }
 
+    /// Like resize, but reports a failure instead of throwing: false when the
+    /// allocator cannot provide n bytes, the region then as it was.
+    [[nodiscard]] bool try_resize(std::size_t n) noexcept {
+        const memreg::region moved = memreg::try_reallocate(holder_.get(), region_, n, alignment_);
+        if (moved.empty() && n != 0) return false;
+        region_ = moved;
+        return true;
+    }
+
     /// Gives up ownership: the caller must deallocate the result with the allocator.
     [[nodiscard]] memreg::region release() noexcept { return std::exchange(region_, {}); }
 
@@ -343,6 +352,21 @@ template <allocator A>
                                                std::size_t alignment = default_alignment) {
     malloc_allocator system;
     return make_owned(system, n, alignment);
+}
+
+/// make_owned that reports a failure instead of throwing: an empty owned_region
+/// when a cannot provide n bytes (or n == 0, or the alignment is not a power of two).
+template <allocator A>
+[[nodiscard]] owned_region<A> try_make_owned(A& a, std::size_t n,
+                                             std::size_t alignment = default_alignment) noexcept {
+    return owned_region<A>(a, a.try_allocate(n, alignment), alignment);
+}
+
+/// n bytes from the system heap, owned, or an empty owned_region.
+[[nodiscard]] inline owned_region<> try_make_owned(std::size_t n,
+                                                   std::size_t alignment = default_alignment) noexcept {
+    malloc_allocator system;
+    return try_make_owned(system, n, alignment);
 }
 
 }  // namespace memreg

@@ -8,5 +8,7 @@
 // reason. mapped_file (the mode chosen at run time) is deprecated. See docs/files.md.
 #pragma once
 
+#include "detail/exceptions_only.hpp"  // needs exceptions
+
 #include "file/access.hpp"
 #include "file/mapped_file.hpp"

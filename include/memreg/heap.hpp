@@ -58,7 +58,7 @@ namespace detail {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_heap_options(std::size_t initial,
                                                                       std::size_t maximum,
                                                                       const char* reason) {
-    throw bad_argument(message("heap").arg("initial", initial).arg("maximum", maximum).because(reason));
+    MEMREG_THROW(bad_argument(message("heap").arg("initial", initial).arg("maximum", maximum).because(reason)));
 }
 
 }  // namespace detail
@@ -218,18 +218,18 @@ public:
     /// a free-list link pointing outside the heap, a large block header overwritten.
     void validate() const {
         if (fault_.reason != nullptr)
-            throw corruption(detail::message("heap::deallocate")
+            MEMREG_THROW(corruption(detail::message("heap::deallocate")
                                  .arg("size", fault_.size)
                                  .arg("address", fault_.address)
-                                 .because(fault_.reason));
+                                 .because(fault_.reason)));
         small_.validate();
         std::size_t held = large_.validate() + small_.table_bytes() + large_.table_bytes();
         small_.for_each_chunk([&](chunk* c) { held += c->size; });
         if (held != capacity_)
-            throw corruption(detail::message("heap::validate")
+            MEMREG_THROW(corruption(detail::message("heap::validate")
                                  .arg("capacity", capacity_)
                                  .because("chunks and large blocks add up to " +
-                                          std::to_string(held) + " bytes"));
+                                          std::to_string(held) + " bytes")));
     }
 
     [[nodiscard]] Upstream& upstream() const noexcept { return upstream_.get(); }
@@ -397,8 +397,8 @@ private:
                 ? "the heap's maximum of " + std::to_string(maximum_) + " bytes would be exceeded (" +
                       std::to_string(capacity_) + " held, " + std::to_string(live_bytes_) + " live)"
                 : std::string("the upstream allocator could not provide the memory");
-        throw allocation_failure(
-            detail::message(operation).arg("size", n).arg("alignment", alignment).because(reason));
+        MEMREG_THROW(allocation_failure(
+            detail::message(operation).arg("size", n).arg("alignment", alignment).because(reason)));
     }
 
     void release_all() noexcept {

@@ -9,6 +9,8 @@
 // Not part of the memreg.hpp umbrella: only code that uses Lua includes it.
 #pragma once
 
+#include "detail/exceptions_only.hpp"  // needs exceptions
+
 #include "version.hpp"
 #include "lua/config.hpp"
 #include "lua/protect.hpp"

@@ -147,18 +147,18 @@ inline constexpr int pack_max_size = std::numeric_limits<int>::max();
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_pack_format(const char* operation,
                                                                      std::size_t format_offset,
                                                                      const std::string& reason) {
-    throw pack_format_error(message(operation).arg("format_offset", format_offset).because(reason),
-                            reason, format_offset);
+    MEMREG_THROW(pack_format_error(message(operation).arg("format_offset", format_offset).because(reason),
+                            reason, format_offset));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_pack_value(const char* operation,
                                                                     int value, std::size_t offset,
                                                                     const std::string& reason) {
-    throw pack_value_error(message(operation)
+    MEMREG_THROW(pack_value_error(message(operation)
                                .arg("value", static_cast<std::size_t>(value))
                                .arg("offset", offset)
                                .because(reason),
-                           reason, value, offset);
+                           reason, value, offset));
 }
 
 /// An option character as the message shows it: itself if printable, else its
@@ -631,9 +631,9 @@ std::size_t read_field(const_region r, std::size_t pos, const pack_item& item, i
         case pack_kind::zstring: {
             const void* zero = pos == r.size() ? nullptr : std::memchr(text, 0, r.size() - pos);
             if (zero == nullptr)
-                throw out_of_range(message("unpack").arg("offset", pos).because(
+                MEMREG_THROW(out_of_range(message("unpack").arg("offset", pos).because(
                     "unfinished string for format 'z' (no zero byte before the end of the "
-                    "region of size " + std::to_string(r.size()) + ")"));
+                    "region of size " + std::to_string(r.size()) + ")")));
             const auto n = static_cast<std::size_t>(static_cast<const char*>(zero) - text);
             sink.string({text, n});
             return pos + n + 1;

@@ -48,13 +48,13 @@ struct pool_chunk {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_pool_options(std::size_t block_size,
                                                                       std::size_t alignment,
                                                                       const char* reason) {
-    throw bad_argument(
-        message("pool").arg("block_size", block_size).arg("alignment", alignment).because(reason));
+    MEMREG_THROW(bad_argument(
+        message("pool").arg("block_size", block_size).arg("alignment", alignment).because(reason)));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_pool_corruption(std::uintptr_t address,
                                                                          const char* reason) {
-    throw corruption(message("pool::validate").arg("address", address).because(reason));
+    MEMREG_THROW(corruption(message("pool::validate").arg("address", address).because(reason)));
 }
 
 /// Reads the word of a free (so poisoned) block that says it is free.
@@ -164,10 +164,10 @@ public:
     /// grid, or a list that loops.
     void validate() const {
         if (fault_.reason != nullptr)
-            throw corruption(detail::message("pool::deallocate")
+            MEMREG_THROW(corruption(detail::message("pool::deallocate")
                                  .arg("size", fault_.size)
                                  .arg("address", fault_.address)
-                                 .because(fault_.reason));
+                                 .because(fault_.reason)));
         std::size_t seen = 0;
         for (const void* b = free_; b != nullptr; b = detail::read_link(b)) {
             const auto* p = static_cast<const std::byte*>(b);

@@ -95,16 +95,16 @@ public:
         if (problems_.empty()) return;
         std::string all;
         for (const std::string& p : problems_) all += (all.empty() ? "" : "\n") + p;
-        throw corruption(all);
+        MEMREG_THROW(corruption(all));
     }
 
     /// Throws corruption when blocks were allocated and never freed.
     void check_no_leaks() const {
         if (live_.empty()) return;
-        throw corruption(detail::message("recording_allocator::check_no_leaks")
+        MEMREG_THROW(corruption(detail::message("recording_allocator::check_no_leaks")
                              .arg("blocks", live_.size())
                              .arg("bytes", live_bytes())
-                             .because("blocks were never freed"));
+                             .because("blocks were never freed")));
     }
 
     [[nodiscard]] Upstream& upstream() const noexcept { return upstream_.get(); }

@@ -7,6 +7,8 @@
 // found again across processes through segment_handle offsets. See docs/files.md.
 #pragma once
 
+#include "detail/exceptions_only.hpp"  // needs exceptions
+
 #include <boost/interprocess/managed_mapped_file.hpp>
 #include <boost/interprocess/managed_shared_memory.hpp>
 

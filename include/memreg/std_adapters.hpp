@@ -28,10 +28,10 @@ namespace detail {
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_count_overflow(std::size_t count,
                                                                         std::size_t size) {
-    throw allocation_failure(message("std_allocator::allocate")
+    MEMREG_THROW(allocation_failure(message("std_allocator::allocate")
                                  .arg("count", count)
                                  .arg("size", size)
-                                 .because("count * size overflows"));
+                                 .because("count * size overflows")));
 }
 
 }  // namespace detail
@@ -128,11 +128,15 @@ public:
 
     [[nodiscard]] region try_allocate(std::size_t n, std::size_t alignment) noexcept {
         if (n == 0 || !is_valid_alignment(alignment)) return {};
+#if MEMREG_EXCEPTIONS
         try {
             return {static_cast<std::byte*>(resource_->allocate(n, alignment)), n};
         } catch (...) {
             return {};
         }
+#else  // a resource that fails ends the program (it cannot throw to us)
+        return {static_cast<std::byte*>(resource_->allocate(n, alignment)), n};
+#endif
     }
     void deallocate(region r, std::size_t alignment) noexcept {
         if (!r.empty()) resource_->deallocate(r.data(), r.size(), alignment);

@@ -33,11 +33,11 @@ struct token {
 [[noreturn, gnu::cold, gnu::noinline]] inline void fail(const char* operation, std::size_t line,
                                                         std::size_t column,
                                                         const std::string& reason) {
-    throw parse_error(memreg::detail::message(operation)
+    MEMREG_THROW(parse_error(memreg::detail::message(operation)
                           .arg("line", line)
                           .arg("column", column)
                           .because(reason),
-                      line, column);
+                      line, column));
 }
 
 constexpr bool is_ident_start(char c) noexcept {

@@ -508,11 +508,8 @@ private:
         if (pack != 0) builder.pack(pack);
         if (record_attributes.field.aligned != 0) builder.align(record_attributes.field.aligned);
         layout type;
-        try {
-            type = builder.build();
-        } catch (const bad_argument& e) {
-            error(tag_token, e.what());
-        }
+        memreg::detail::on_error<bad_argument>([&] { type = builder.build(); },
+                                               [&](const bad_argument& e) { error(tag_token, e.what()); });
         if (!tag.empty()) {
             (names_.staged.*defined).emplace(tag, type);
             (names_.staged.*declared).insert(tag);
@@ -545,23 +542,24 @@ private:
             if (d.flexible) flexible = "flexible array member '" + d.name + "'";
             if (d.type.kind == form::object && d.type.type.is_variable())
                 flexible = "variable-length array member '" + d.name + "'";
-            try {
-                if (accept(":")) {
-                    const token& at = peek();
-                    const std::int64_t width = expression();
-                    if (width < 0) error(at, "bit-field width " + std::to_string(width) + " is negative");
-                    attributes(d.attributes);
-                    layout type = d.type.type;
-                    // gcc: the bit-field of an enum with no negative value is unsigned.
-                    if (type.is_scalar() && type.scalar() == scalar_kind_of<int>() && names_.is_unsigned_enum(type))
-                        type = layout::of_scalar(scalar_kind::uint32).renamed(type.name());
-                    builder.add_bitfield(d.name, std::move(type), static_cast<std::size_t>(width), d.attributes.field);
-                } else {
-                    builder.add(d.name, d.type.type, d.attributes.field);
-                }
-            } catch (const bad_argument& e) {
-                error(d.where, e.what());
-            }
+            memreg::detail::on_error<bad_argument>(
+                [&] {
+                    if (accept(":")) {
+                        const token& at = peek();
+                        const std::int64_t width = expression();
+                        if (width < 0) error(at, "bit-field width " + std::to_string(width) + " is negative");
+                        attributes(d.attributes);
+                        layout type = d.type.type;
+                        // gcc: the bit-field of an enum with no negative value is unsigned.
+                        if (type.is_scalar() && type.scalar() == scalar_kind_of<int>() && names_.is_unsigned_enum(type))
+                            type = layout::of_scalar(scalar_kind::uint32).renamed(type.name());
+                        builder.add_bitfield(d.name, std::move(type), static_cast<std::size_t>(width),
+                                             d.attributes.field);
+                    } else {
+                        builder.add(d.name, d.type.type, d.attributes.field);
+                    }
+                },
+                [&](const bad_argument& e) { error(d.where, e.what()); });
         } while (accept(","));
         expect(";", "after the member");
         return flexible;
@@ -901,11 +899,12 @@ private:
                                                           : "'" + d.name + "' cannot have type void");
                         }
                     } else if (!spelled_only || t.type.kind() != layout_kind::void_) {
-                        try {
-                            t.type = op.variable ? layout::variable_array_of(t.type) : layout::array_of(t.type, op.count);
-                        } catch (const bad_argument& e) {
-                            error(d.where, e.what());
-                        }
+                        memreg::detail::on_error<bad_argument>(
+                            [&] {
+                                t.type = op.variable ? layout::variable_array_of(t.type)
+                                                     : layout::array_of(t.type, op.count);
+                            },
+                            [&](const bad_argument& e) { error(d.where, e.what()); });
                         if (!t.right.empty()) t.type = t.type.renamed(t.left + right);
                     }
                     t.right = right;
@@ -987,11 +986,8 @@ private:
         // aligned on a typedef sets the type's alignment (gcc lets it lower one too).
         if (where == context::typedef_ && t.kind == form::object && a.field.aligned != 0 &&
             a.field.aligned != t.type.alignment()) {
-            try {
-                t.type = t.type.aligned_to(a.field.aligned);
-            } catch (const bad_argument& e) {
-                error(a.where, e.what());
-            }
+            memreg::detail::on_error<bad_argument>([&] { t.type = t.type.aligned_to(a.field.aligned); },
+                                                   [&](const bad_argument& e) { error(a.where, e.what()); });
         }
         return t;
     }

@@ -9,6 +9,8 @@
 // POSIX only (mmap, posix_fallocate, msync).
 #pragma once
 
+#include "../detail/exceptions_only.hpp"  // needs exceptions
+
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -195,14 +197,14 @@ inline void file_mapping::create_file(const std::filesystem::path& path, std::si
 inline void file_mapping::resize(std::size_t n) {
     const std::string name = path_.string();
     const auto operation = [&] { return message("resize").arg("path", name).arg("size", n); };
-    if (!is_open()) throw invalidated(operation().because("the mapped_file is closed"));
+    if (!is_open()) MEMREG_THROW(invalidated(operation().because("the mapped_file is closed")));
     if (mode() != access::read_write)
-        throw bad_argument(operation().because("the file is mapped " + std::string(to_string(mode())) +
-                                               "; resize needs read_write"));
+        MEMREG_THROW(bad_argument(operation().because("the file is mapped " + std::string(to_string(mode())) +
+                                               "; resize needs read_write")));
     if (!whole_)
-        throw bad_argument(operation().because("the mapping covers part of the file (offset=" +
+        MEMREG_THROW(bad_argument(operation().because("the mapping covers part of the file (offset=" +
                                                std::to_string(offset_) + ", length=" + std::to_string(size()) +
-                                               "); resize needs all of it"));
+                                               "); resize needs all of it")));
     if (n > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()))
         throw_file_error(operation(), system_code(EFBIG), name);
     if (n == size()) return;
@@ -302,9 +304,9 @@ public:
     /// The mapped bytes, writable. Throws bad_argument on a read_only mapping.
     [[nodiscard]] memreg::region region() {
         if (mode() == access::read_only)
-            throw bad_argument(detail::message("region")
+            MEMREG_THROW(bad_argument(detail::message("region")
                                    .arg("path", path().string())
-                                   .because("the file is mapped read_only; use const_region()"));
+                                   .because("the file is mapped read_only; use const_region()")));
         return {data(), size()};
     }
     [[nodiscard]] memreg::const_region region() const noexcept { return const_region(); }

@@ -4,6 +4,8 @@
 // no mutable region to ask for.
 #pragma once
 
+#include "../detail/exceptions_only.hpp"  // needs exceptions
+
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -8,6 +8,8 @@
 // again is a segment_handle (an offset), never a pointer.
 #pragma once
 
+#include "../detail/exceptions_only.hpp"  // needs exceptions
+
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -108,10 +110,10 @@ public:
     /// The handle of r, which must lie inside the segment (out_of_range if not).
     [[nodiscard]] segment_handle handle(const_region r) const {
         if (!segment().contains(r))
-            throw out_of_range(detail::message("segment_allocator::handle")
+            MEMREG_THROW(out_of_range(detail::message("segment_allocator::handle")
                                    .arg("size", r.size())
                                    .because("the region is not inside the segment of size " +
-                                            std::to_string(segment().size())));
+                                            std::to_string(segment().size()))));
         return {static_cast<std::uint64_t>(r.data() - segment().data()), r.size()};
     }
 
@@ -120,10 +122,10 @@ public:
     [[nodiscard]] region at(segment_handle h) const {
         const region all = segment();
         if (h.offset > all.size() || h.size > all.size() - h.offset)
-            throw out_of_range(detail::message("segment_allocator::at")
+            MEMREG_THROW(out_of_range(detail::message("segment_allocator::at")
                                    .arg("offset", static_cast<std::size_t>(h.offset))
                                    .arg("size", static_cast<std::size_t>(h.size))
-                                   .because("outside the segment of size " + std::to_string(all.size())));
+                                   .because("outside the segment of size " + std::to_string(all.size()))));
         return all.subregion(static_cast<std::size_t>(h.offset), static_cast<std::size_t>(h.size));
     }
 

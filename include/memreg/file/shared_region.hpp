@@ -6,6 +6,8 @@
 // is in the type: shared_region, read_only_shared_region, copy_on_write_shared_region.
 #pragma once
 
+#include "../detail/exceptions_only.hpp"  // needs exceptions
+
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>

@@ -4,6 +4,8 @@
 // system's reason: "open(path=/tmp/x, access=read_write): Permission denied".
 #pragma once
 
+#include "../detail/exceptions_only.hpp"  // needs exceptions
+
 #include <cerrno>
 #include <string>
 #include <system_error>
@@ -25,7 +27,7 @@ namespace memreg::detail {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_file_error(message operation,
                                                                     std::error_code code,
                                                                     const std::string& path) {
-    throw file_error(operation.because(code.message()), code, path);
+    MEMREG_THROW(file_error(operation.because(code.message()), code, path));
 }
 
 /// Throws file_error with a reason of memreg's own (a size check, not a system call).
@@ -33,7 +35,7 @@ namespace memreg::detail {
                                                                     std::error_code code,
                                                                     const std::string& path,
                                                                     std::string_view reason) {
-    throw file_error(operation.because(reason), code, path);
+    MEMREG_THROW(file_error(operation.because(reason), code, path));
 }
 
 /// The error_code behind a Boost.Interprocess exception: the errno it saw if it

@@ -113,8 +113,8 @@ struct alignas(granule) small_chunk {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_heap_corruption(std::size_t size_class,
                                                                          std::uintptr_t address,
                                                                          const char* reason) {
-    throw corruption(
-        message("heap::validate").arg("size_class", size_class).arg("address", address).because(reason));
+    MEMREG_THROW(corruption(
+        message("heap::validate").arg("size_class", size_class).arg("address", address).because(reason)));
 }
 
 /// The second word of a free (so poisoned) block, read without ASan's check.
@@ -274,13 +274,17 @@ public:
         std::vector<small_chunk*> chunks;
         std::vector<listed> free;
         std::vector<std::size_t> free_bytes;
+#if MEMREG_EXCEPTIONS
         try {
+#endif  // without exceptions, running out of memory here ends the program in operator new
             for (small_chunk* c = chunks_; c != nullptr; c = c->next) chunks.push_back(c);
             if (!gather(free)) return released;
             free_bytes.assign(chunks.size(), 0);
+#if MEMREG_EXCEPTIONS
         } catch (...) {
             return released;
         }
+#endif
         std::sort(chunks.begin(), chunks.end(), std::less<small_chunk*>());
         std::sort(free.begin(), free.end(),
                   [](const listed& a, const listed& b) { return std::less<>()(a.at, b.at); });

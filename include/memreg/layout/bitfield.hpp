@@ -26,21 +26,21 @@ namespace detail {
                                                                   std::size_t bit_offset,
                                                                   std::size_t width,
                                                                   const std::string& reason) {
-    throw out_of_range(message(operation)
+    MEMREG_THROW(out_of_range(message(operation)
                            .arg("offset", offset)
                            .arg("bit_offset", bit_offset)
                            .arg("width", width)
-                           .because(reason));
+                           .because(reason)));
 }
 
 inline void check_bitfield(const char* operation, std::size_t size, std::size_t offset,
                            std::size_t bit_offset, std::size_t width, scalar_kind k) {
     if (width == 0 || width > 64 || !is_integer_kind(k) || k == scalar_kind::pointer)
         if (k != scalar_kind::boolean || width != 1)
-            throw bad_argument(message(operation)
+            MEMREG_THROW(bad_argument(message(operation)
                                    .arg("kind", scalar_name(k))
                                    .arg("width", width)
-                                   .because("not a bit-field of an integer or bool type"));
+                                   .because("not a bit-field of an integer or bool type")));
     const std::size_t bytes = (bit_offset + width + 7) / 8;
     if (bit_offset > 1024 || offset > size || bytes > size - offset)
         throw_bitfield(operation, offset, bit_offset, width,
@@ -126,10 +126,10 @@ inline void write_bitfield(region r, std::size_t offset, std::size_t bit_offset,
     if (!fits) {
         detail::message m("write_bitfield");
         if (!path.empty()) m.arg("path", path);
-        throw bad_argument(m.arg("type", scalar_name(k))
+        MEMREG_THROW(bad_argument(m.arg("type", scalar_name(k))
                                .arg("width", width)
                                .arg("value", to_string(v))
-                               .because("value does not fit the bit-field"));
+                               .because("value does not fit the bit-field")));
     }
     detail::store_bits(r.data() + offset, bit_offset, width, raw);
 }

@@ -59,9 +59,9 @@ public:
     explicit layout_builder(layout_kind kind, std::string name = {})
         : kind_(kind), name_(std::move(name)) {
         if (kind != layout_kind::struct_ && kind != layout_kind::union_)
-            throw bad_argument(detail::message("layout_builder")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder")
                                    .arg("name", name_)
-                                   .because("only a struct or a union is built from fields"));
+                                   .because("only a struct or a union is built from fields")));
         if (name_.empty())
             name_ = kind == layout_kind::struct_ ? "struct <anonymous>" : "union <anonymous>";
     }
@@ -94,13 +94,13 @@ public:
                                  field_options options = {}) {
         if (!type.is_scalar() || type.scalar() == scalar_kind::pointer ||
             type.scalar() == scalar_kind::float32 || type.scalar() == scalar_kind::float64)
-            throw bad_argument(detail::message("layout_builder::add_bitfield")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder::add_bitfield")
                                    .arg("name", name)
                                    .arg("type", type.name())
-                                   .because("a bit-field must have an integer, char, bool or enum type"));
+                                   .because("a bit-field must have an integer, char, bool or enum type")));
         const std::size_t bits = type.size() * 8;
         if (width > (type.scalar() == scalar_kind::boolean ? 1 : bits))
-            throw bad_argument(detail::message("layout_builder::add_bitfield")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder::add_bitfield")
                                    .arg("name", name)
                                    .arg("type", type.name())
                                    .arg("width", width)
@@ -108,11 +108,11 @@ public:
                                             std::to_string(type.scalar() == scalar_kind::boolean
                                                                ? 1
                                                                : bits) +
-                                            " bits"));
+                                            " bits")));
         if (width == 0 && !name.empty())
-            throw bad_argument(detail::message("layout_builder::add_bitfield")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder::add_bitfield")
                                    .arg("name", name)
-                                   .because("a zero-width bit-field cannot have a name"));
+                                   .because("a zero-width bit-field cannot have a name")));
         return add_field(std::move(name), std::move(type), options, width, true);
     }
 
@@ -126,13 +126,13 @@ private:
     layout_builder& add_field(std::string name, layout type, field_options options,
                               std::size_t width, bool bitfield) {
         if (type.kind() == layout_kind::void_)
-            throw bad_argument(detail::message("layout_builder::add")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
                                    .arg("name", name)
-                                   .because("a field cannot have type void"));
+                                   .because("a field cannot have type void")));
         if (name.empty() && !type.is_record() && !bitfield)
-            throw bad_argument(detail::message("layout_builder::add")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
                                    .arg("type", type.name())
-                                   .because("only a struct or union member may be anonymous"));
+                                   .because("only a struct or union member may be anonymous")));
         if (options.aligned != 0) check_power("layout_builder::add", options.aligned);
         if (!fields_.empty() && fields_.back().type.is_variable())
             throw bad_argument(detail::message("layout_builder::add")
@@ -196,10 +196,10 @@ public:
             node->depth = std::max(node->depth, f.type.depth() + 1);
         }
         if (node->depth > layout::max_depth)
-            throw bad_argument(detail::message("layout_builder::build")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder::build")
                                    .arg("type", name_)
                                    .because("types nest deeper than " +
-                                            std::to_string(layout::max_depth) + " levels"));
+                                            std::to_string(layout::max_depth) + " levels")));
         record_alignment = std::max(record_alignment, align_);
         node->alignment = record_alignment;
         const std::size_t bytes = (end + 7) / 8;
@@ -261,17 +261,17 @@ private:
     }
 
     [[noreturn]] void overflow() const {
-        throw bad_argument(detail::message("layout_builder::build")
+        MEMREG_THROW(bad_argument(detail::message("layout_builder::build")
                                .arg("type", name_)
-                               .because("the size overflows"));
+                               .because("the size overflows")));
     }
 
     void check_power(const char* operation, std::size_t n) const {
         if (!is_valid_alignment(n))
-            throw bad_alignment(detail::message(operation)
+            MEMREG_THROW(bad_alignment(detail::message(operation)
                                     .arg("type", name_)
                                     .arg("alignment", n)
-                                    .because("alignment is not a power of two"));
+                                    .because("alignment is not a power of two")));
     }
 
     /// A name may appear once, counting those inside anonymous members (C11 6.7.2.1).
@@ -280,10 +280,10 @@ private:
         const auto clash = [&](const std::string& n) {
             for (const pending& f : fields_)
                 if ((!n.empty() && f.name == n) || (f.name.empty() && f.type.find(n, ignored)))
-                    throw bad_argument(detail::message("layout_builder::add")
+                    MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
                                            .arg("type", name_)
                                            .arg("name", n)
-                                           .because("duplicate field name"));
+                                           .because("duplicate field name")));
         };
         if (!name.empty()) return clash(name);
         for (const layout_field& inner : type.fields()) {

@@ -168,7 +168,7 @@ namespace detail {
     std::string_view path = {}) {
     message m(operation);
     if (!path.empty()) m.arg("path", path);
-    throw bad_argument(m.arg("type", target).arg("value", memreg::to_string(v)).because(reason));
+    MEMREG_THROW(bad_argument(m.arg("type", target).arg("value", memreg::to_string(v)).because(reason)));
 }
 
 /// std::in_range does not take plain char: compare as the char type of the same sign.
@@ -236,10 +236,10 @@ template <class T>
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_scalar_outside(
     const char* operation, std::size_t offset, scalar_kind k, std::size_t size) {
-    throw out_of_range(message(operation)
+    MEMREG_THROW(out_of_range(message(operation)
                            .arg("offset", offset)
                            .arg("kind", scalar_name(k))
-                           .because("outside region of size " + std::to_string(size)));
+                           .because("outside region of size " + std::to_string(size))));
 }
 
 /// Converts v to kind k (checked, naming operation and path) and stores it at p.

@@ -188,7 +188,7 @@ inline const std::shared_ptr<const layout_node>& void_node() {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_layout(const char* operation,
                                                                 std::string_view type,
                                                                 std::string_view reason) {
-    throw bad_argument(message(operation).arg("type", type).because(reason));
+    MEMREG_THROW(bad_argument(message(operation).arg("type", type).because(reason)));
 }
 
 }  // namespace detail
@@ -217,11 +217,11 @@ inline layout layout::pointer_to(std::string_view pointee) {
 
 inline layout layout::opaque(std::string_view name, std::size_t size, std::size_t alignment) {
     if (alignment == 0 || (alignment & (alignment - 1)) != 0 || size % alignment != 0)
-        throw bad_argument(detail::message("layout::opaque")
+        MEMREG_THROW(bad_argument(detail::message("layout::opaque")
                                .arg("type", name)
                                .arg("size", size)
                                .arg("alignment", alignment)
-                               .because("the alignment must be a power of two dividing the size"));
+                               .because("the alignment must be a power of two dividing the size")));
     layout bytes = array_of(of_scalar(scalar_kind::uint8), size);
     auto node = std::make_shared<detail::layout_node>(*bytes.node_);
     node->alignment = alignment;
@@ -241,22 +241,22 @@ inline layout layout::array_of(const layout& element, std::size_t count) {
                                         "is only allowed in the outermost dimension)"));
     const std::size_t n = element.size();
     if (n % element.alignment() != 0)
-        throw bad_argument(detail::message("layout::array_of")
+        MEMREG_THROW(bad_argument(detail::message("layout::array_of")
                                .arg("type", element.name())
                                .arg("count", count)
                                .because("the element's alignment " + std::to_string(element.alignment()) +
-                                        " is larger than its size " + std::to_string(n)));
+                                        " is larger than its size " + std::to_string(n))));
     if (n != 0 && count > SIZE_MAX / n)
-        throw bad_argument(detail::message("layout::array_of")
+        MEMREG_THROW(bad_argument(detail::message("layout::array_of")
                                .arg("type", element.name())
                                .arg("count", count)
-                               .because("the array's size overflows"));
+                               .because("the array's size overflows")));
     if (element.node_->depth >= max_depth)
-        throw bad_argument(detail::message("layout::array_of")
+        MEMREG_THROW(bad_argument(detail::message("layout::array_of")
                                .arg("type", element.name())
                                .arg("count", count)
                                .because("types nest deeper than " + std::to_string(max_depth) +
-                                        " levels"));
+                                        " levels")));
     auto node = std::make_shared<detail::layout_node>();
     node->depth = element.node_->depth + 1;
     node->kind = layout_kind::array;
@@ -380,10 +380,10 @@ inline layout layout::renamed(std::string name) const {
 
 inline layout layout::aligned_to(std::size_t n) const {
     if (n == 0 || (n & (n - 1)) != 0 || (n < node_->alignment && node_->size % n != 0))
-        throw bad_argument(detail::message("layout::aligned_to")
+        MEMREG_THROW(bad_argument(detail::message("layout::aligned_to")
                                .arg("type", name())
                                .arg("alignment", n)
-                               .because("alignment is not a power of two"));
+                               .because("alignment is not a power of two")));
     auto node = std::make_shared<detail::layout_node>(*node_);
     node->alignment = n;
     return layout(std::move(node));
@@ -419,17 +419,17 @@ namespace detail {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_path(const char* operation,
                                                               std::string_view path,
                                                               std::string_view reason) {
-    throw bad_argument(message(operation).arg("path", path).because(reason));
+    MEMREG_THROW(bad_argument(message(operation).arg("path", path).because(reason)));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_path_index(const char* operation,
                                                                     std::string_view path,
                                                                     std::size_t index,
                                                                     const layout& array) {
-    throw out_of_range(message(operation)
+    MEMREG_THROW(out_of_range(message(operation)
                            .arg("path", path)
                            .because("index " + std::to_string(index) + " outside " +
-                                    array.name()));
+                                    array.name())));
 }
 
 inline constexpr auto identifier_chars = [] {

@@ -12,6 +12,8 @@
 // names the function — never a silently rounded number.
 #pragma once
 
+#include "../detail/exceptions_only.hpp"  // needs exceptions
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>

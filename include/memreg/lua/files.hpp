@@ -22,6 +22,8 @@
 // before it).
 #pragma once
 
+#include "../detail/exceptions_only.hpp"  // needs exceptions
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

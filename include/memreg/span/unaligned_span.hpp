@@ -145,10 +145,10 @@ public:
 private:
     unaligned_span(detail::region_for<T> r, bool truncate) : data_(r.data()) {
         if (!truncate && r.size() % sizeof(value_type) != 0)
-            throw bad_argument(detail::message("unaligned_span")
+            MEMREG_THROW(bad_argument(detail::message("unaligned_span")
                                    .arg("size", r.size())
                                    .arg("element_size", sizeof(value_type))
-                                   .because("size is not a multiple of the element size"));
+                                   .because("size is not a multiple of the element size")));
         size_ = r.size() / sizeof(value_type);
     }
 

@@ -36,13 +36,13 @@ namespace detail {
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_stream_too_large(const char* operation,
                                                                           std::size_t size) {
-    throw out_of_range(
+    MEMREG_THROW(out_of_range(
         message(operation)
             .arg("size", size)
             .because("a writable Boost.Iostreams stream over more than " +
                      std::to_string(max_writable_stream_size) +
                      " bytes reports wrong positions (boostorg/iostreams#164); write through "
-                     "subregions or read with region_source"));
+                     "subregions or read with region_source")));
 }
 
 inline char* chars(std::byte* p) noexcept { return reinterpret_cast<char*>(p); }

@@ -27,11 +27,11 @@ public:
     basic_struct_view(layout type, basic_region<Byte> r, std::size_t offset = 0)
         : type_(std::move(type)) {
         if (offset > r.size() || type_.size() > r.size() - offset)
-            throw out_of_range(detail::message("struct_view")
+            MEMREG_THROW(out_of_range(detail::message("struct_view")
                                    .arg("type", type_.name())
                                    .arg("offset", offset)
                                    .arg("count", type_.size())
-                                   .because("outside region of size " + std::to_string(r.size())));
+                                   .because("outside region of size " + std::to_string(r.size()))));
         region_ = basic_region<Byte>(r.data() + offset, type_.size());
     }
 
@@ -87,15 +87,15 @@ public:
     /// Element i of an array view; throws out_of_range past the end.
     [[nodiscard]] basic_struct_view operator[](std::size_t i) const {
         if (!type_.is_array())
-            throw bad_argument(detail::message("struct_view[]")
+            MEMREG_THROW(bad_argument(detail::message("struct_view[]")
                                    .arg("type", type_.name())
                                    .arg("index", i)
-                                   .because("not an array"));
+                                   .because("not an array")));
         if (i >= type_.count())
-            throw out_of_range(detail::message("struct_view[]")
+            MEMREG_THROW(out_of_range(detail::message("struct_view[]")
                                    .arg("type", type_.name())
                                    .arg("index", i)
-                                   .because("index outside the array"));
+                                   .because("index outside the array")));
         const layout& e = type_.element();
         return basic_struct_view(e, region_, i * e.size());
     }
@@ -105,9 +105,9 @@ public:
         const layout_member m = type_.resolve(path, "struct_view::string");
         if (!m.type->is_array() || !m.type->element().is_scalar() ||
             m.type->element().size() != 1)
-            throw bad_argument(detail::message("struct_view::string")
+            MEMREG_THROW(bad_argument(detail::message("struct_view::string")
                                    .arg("path", path)
-                                   .because(m.type->name() + " is not a char array"));
+                                   .because(m.type->name() + " is not a char array")));
         const char* p = reinterpret_cast<const char*>(region_.data() + m.offset);
         const std::size_t n = m.type->size();
         std::size_t length = 0;
@@ -119,9 +119,9 @@ private:
     layout_member scalar_at(std::string_view path, const char* operation) const {
         const layout_member m = type_.resolve(path, operation);
         if (!m.type->is_scalar())
-            throw bad_argument(detail::message(operation)
+            MEMREG_THROW(bad_argument(detail::message(operation)
                                    .arg("path", path)
-                                   .because(m.type->name() + " is not a scalar"));
+                                   .because(m.type->name() + " is not a scalar")));
         return m;
     }
 

@@ -37,11 +37,11 @@ template <class T, byte_type Byte>
 [[nodiscard]] auto view_array(basic_region<Byte> r, std::size_t offset, std::size_t count) {
     using U = std::conditional_t<std::is_const_v<Byte>, const T, T>;
     if (count > SIZE_MAX / sizeof(T) || offset > r.size() || count * sizeof(T) > r.size() - offset)
-        throw out_of_range(detail::message("view_array")
+        MEMREG_THROW(out_of_range(detail::message("view_array")
                                .arg("offset", offset)
                                .arg("count", count)
                                .arg("element_size", sizeof(T))
-                               .because("outside region of size " + std::to_string(r.size())));
+                               .because("outside region of size " + std::to_string(r.size()))));
     return as_span<U>(r.subregion(offset, count * sizeof(T)));
 }
 
