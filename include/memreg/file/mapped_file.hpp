@@ -76,6 +76,11 @@ public:
         write_back(0, size(), how);
     }
 
+    /// flush() that reports a failure of the system in `error` instead of throwing.
+    void flush(std::error_code& error, flush_mode how = flush_mode::sync) {
+        report_file_error(error, [&] { flush(how); });
+    }
+
     /// Like flush(), for the count bytes at offset in the region only (the pages
     /// that hold them). Throws out_of_range if they are not inside the region.
     void flush(std::size_t offset, std::size_t count, flush_mode how = flush_mode::sync) {
@@ -259,6 +264,15 @@ public:
         return f;
     }
 
+    /// open() that reports a failure in `error` (the file_error's code: a missing
+    /// file, permission denied, a range outside the file, ...) instead of throwing;
+    /// the result is then closed. `error` is cleared on success.
+    [[nodiscard]] static basic_mapped_file open(const std::filesystem::path& path, std::error_code& error,
+                                                std::uint64_t offset = 0,
+                                                std::size_t length = detail::file_mapping::to_end) {
+        return detail::report_file_error(error, [&] { return open(path, offset, length); });
+    }
+
     /// Creates a file of `size` zero bytes, its blocks reserved on disk, and maps
     /// it. An existing file is an error unless `existing` is overwrite; a full disk
     /// throws file_error and leaves no new file behind.
@@ -270,11 +284,29 @@ public:
         return open(path);
     }
 
+    /// create() that reports a failure (the file exists, a full disk, ...) in
+    /// `error` instead of throwing; the result is then closed and no new file is left.
+    [[nodiscard]] static basic_mapped_file create(const std::filesystem::path& path, std::size_t size,
+                                                  std::error_code& error, if_exists existing = if_exists::fail)
+        requires(Mode == access::read_write)
+    {
+        return detail::report_file_error(error, [&] { return create(path, size, existing); });
+    }
+
     /// Makes the file n bytes long and maps all of it (see file_mapping::resize).
     void resize(std::size_t n)
         requires(Mode == access::read_write)
     {
         detail::file_mapping::resize(n);
+    }
+
+    /// resize() that reports a failure of the system (a full disk) in `error`
+    /// instead of throwing; the file and mapping are then as they were. Misuse (a
+    /// closed file, a mapping of part of the file) still throws.
+    void resize(std::size_t n, std::error_code& error)
+        requires(Mode == access::read_write)
+    {
+        detail::report_file_error(error, [&] { detail::file_mapping::resize(n); });
     }
 };
 

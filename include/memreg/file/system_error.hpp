@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <string>
 #include <system_error>
+#include <type_traits>
 
 #include <fcntl.h>
 #include <sys/types.h>
@@ -36,6 +37,22 @@ namespace memreg::detail {
                                                                     const std::string& path,
                                                                     std::string_view reason) {
     MEMREG_THROW(file_error(operation.because(reason), code, path));
+}
+
+/// The std::error_code forms of the file operations: runs f() and returns its
+/// result, or, when f throws file_error (a failed system call, a missing file, a
+/// range outside the file, a full disk), stores its code in `error` and returns a
+/// default result (a closed mapping). `error` is cleared on success. Misuse
+/// (bad_argument, invalidated) and std::bad_alloc still throw.
+template <class F>
+auto report_file_error(std::error_code& error, F&& f) -> decltype(f()) {
+    error.clear();
+    try {
+        return f();
+    } catch (const file_error& e) {
+        error = e.code();
+    }
+    if constexpr (!std::is_void_v<decltype(f())>) return {};
 }
 
 /// The error_code behind a Boost.Interprocess exception: the errno it saw if it
