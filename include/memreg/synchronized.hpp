@@ -122,6 +122,12 @@ public:
         std::lock_guard lock(mutex_);
         allocator_.rewind(m);
     }
+    template <class Marker>
+        requires arena_allocator<A> && requires(A& a, Marker m) { a.try_rewind(m); }
+    [[nodiscard]] bool try_rewind(Marker m) noexcept {
+        std::lock_guard lock(mutex_);
+        return allocator_.try_rewind(m);
+    }
     template <class... Args>
         requires arena_allocator<A>
     void reset(Args&&... args) {

@@ -32,7 +32,7 @@
 // Boost's headers (Endian, Iostreams) report their own errors through this without
 // exceptions; memreg's checks never reach it.
 namespace boost {
-[[noreturn]] void throw_exception(const std::exception& e) {
+void throw_exception(const std::exception& e) {
     std::fprintf(stderr, "boost: %s\n", e.what());
     std::abort();
 }
@@ -78,6 +78,19 @@ int run_ok() {
     memreg::arena<> arena;
     const memreg::region page = memreg::allocate(arena, 64, 16);
     expect(page.size() == 64 && memreg::copy(page, bytes) == 16, "arena allocate");
+    // A marker rewind would refuse: try_rewind says so, and arena_scope, whose
+    // arena was reset inside it, has nothing to rewind (no handler either way).
+    const auto before = arena.mark();
+    {
+        memreg::arena_scope scope(arena);
+        (void)memreg::allocate(arena, 32, 16);
+        arena.reset();
+    }
+    expect(!arena.try_rewind(before), "try_rewind of a marker taken before a reset: false");
+    const auto start = arena.mark();
+    const memreg::region scratch = memreg::allocate(arena, 48, 16);
+    expect(arena.try_rewind(start) && memreg::allocate(arena, 48, 16).data() == scratch.data(),
+           "try_rewind gives the memory back");
     memreg::heap<> heap({.initial = 64 * 1024, .maximum = 256 * 1024});
     const memreg::region block = memreg::allocate(heap, 100, 16);
     expect(block.size() == 100, "heap allocate");

@@ -132,19 +132,43 @@ public:
     /// one taken before a reset, one newer than the top, or one that no longer
     /// fits its chunk.
     void rewind(marker m) {
-        if (m.owner_ != this) detail::throw_foreign_marker(m.chunk_, m.offset_);
+        (void)check_marker<true>(m);
+        rewind_to(m);
+    }
+
+    /// Like rewind, but a marker rewind refuses makes it return false (the arena
+    /// untouched) instead of throwing; true when it rewound. arena_scope uses it.
+    [[nodiscard]] bool try_rewind(marker m) noexcept {
+        if (!check_marker<false>(m)) return false;
+        rewind_to(m);
+        return true;
+    }
+
+private:
+    /// Whether rewind may go back to m; if not, throws (Throw) or returns false.
+    template <bool Throw>
+    bool check_marker(marker m) const noexcept(!Throw) {
+        const auto refuse = [](auto report) {
+            if constexpr (Throw) report();
+            return false;
+        };
+        if (m.owner_ != this) return refuse([&] { detail::throw_foreign_marker(m.chunk_, m.offset_); });
         if (m.generation_ != generation_)
-            detail::throw_reset_marker(m.chunk_, m.offset_, m.generation_, generation_);
+            return refuse([&] { detail::throw_reset_marker(m.chunk_, m.offset_, m.generation_, generation_); });
         const marker top = mark();
         if (m.chunk_ > top.chunk_ || (m.chunk_ == top.chunk_ && m.offset_ > top.offset_))
-            detail::throw_future_marker(m.chunk_, m.offset_, top.chunk_, top.offset_);
+            return refuse([&] { detail::throw_future_marker(m.chunk_, m.offset_, top.chunk_, top.offset_); });
         if (m.chunk_ != 0 && fixed_.empty()) {
             detail::arena_chunk* target = used_;
             for (std::size_t d = depth_; d > m.chunk_; --d) target = target->next;
-            if (m.offset_ > static_cast<std::size_t>(target->end() - target->begin()))
-                detail::throw_stale_marker(m.chunk_, m.offset_,
-                                           static_cast<std::size_t>(target->end() - target->begin()));
+            const auto size = static_cast<std::size_t>(target->end() - target->begin());
+            if (m.offset_ > size)
+                return refuse([&] { detail::throw_stale_marker(m.chunk_, m.offset_, size); });
         }
+        return true;
+    }
+
+    void rewind_to(marker m) noexcept {
         while (depth_ > m.chunk_) retire_chunk();
         if (depth_ == 0) return;
         std::byte* const to = chunk_begin() + m.offset_;
@@ -152,6 +176,7 @@ public:
         top_ = to;
     }
 
+public:
     /// Gives back every allocation. keep_capacity keeps the chunks for reuse;
     /// release returns them to the upstream allocator.
     /// Every marker taken before is refused by rewind from then on.

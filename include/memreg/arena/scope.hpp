@@ -20,9 +20,17 @@ public:
     explicit arena_scope(A& a) noexcept : arena_(a), marker_(a.mark()) {}
     ~arena_scope() {
         // A reset inside the scope already gave the memory back: nothing to rewind.
-        try {
+        if constexpr (requires { arena_.try_rewind(marker_); }) {
+            (void)arena_.try_rewind(marker_);
+        } else {
+#if MEMREG_EXCEPTIONS
+            try {
+                arena_.rewind(marker_);
+            } catch (const error&) {
+            }
+#else  // an arena without try_rewind: a refused marker goes to the error handler
             arena_.rewind(marker_);
-        } catch (const error&) {
+#endif
         }
     }
     arena_scope(const arena_scope&) = delete;
