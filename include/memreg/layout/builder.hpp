@@ -135,23 +135,23 @@ private:
                                    .because("only a struct or union member may be anonymous")));
         if (options.aligned != 0) check_power("layout_builder::add", options.aligned);
         if (!fields_.empty() && fields_.back().type.is_variable())
-            throw bad_argument(detail::message("layout_builder::add")
+            MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
                                    .arg("type", name_)
                                    .arg("name", name)
                                    .because("the variable-length array '" + fields_.back().name +
-                                            "' must be the last member"));
+                                            "' must be the last member")));
         if (type.is_variable()) {
             if (type.is_record())
-                throw bad_argument(detail::message("layout_builder::add")
+                MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
                                        .arg("type", name_)
                                        .arg("name", name)
                                        .because(type.name() +
-                                                " is a variable-length struct: it cannot be a member"));
+                                                " is a variable-length struct: it cannot be a member")));
             if (kind_ != layout_kind::struct_)
-                throw bad_argument(detail::message("layout_builder::add")
+                MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
                                        .arg("type", name_)
                                        .arg("name", name)
-                                       .because("a variable-length array can only be a struct's last member"));
+                                       .because("a variable-length array can only be a struct's last member")));
         }
         if (!(bitfield && name.empty())) check_unique(name, type);
         fields_.push_back({std::move(name), std::move(type), options, width, bitfield});

@@ -234,11 +234,11 @@ inline layout layout::array_of(const layout& element, std::size_t count) {
     if (element.kind() == layout_kind::void_)
         detail::throw_layout("layout::array_of", "void", "an array of void has no size");
     if (element.is_variable())
-        throw bad_argument(detail::message("layout::array_of")
+        MEMREG_THROW(bad_argument(detail::message("layout::array_of")
                                .arg("type", element.name())
                                .arg("count", count)
                                .because("an array element cannot be a variable-length type ('[?]' "
-                                        "is only allowed in the outermost dimension)"));
+                                        "is only allowed in the outermost dimension)")));
     const std::size_t n = element.size();
     if (n % element.alignment() != 0)
         MEMREG_THROW(bad_argument(detail::message("layout::array_of")
@@ -314,13 +314,13 @@ inline std::size_t layout::size(std::size_t n) const {
     const std::size_t fixed = node_->kind == layout_kind::array ? 0 : node_->size;
     const std::size_t each = element.size();
     if (each != 0 && (n > SIZE_MAX / each || n * each > SIZE_MAX - fixed))
-        throw bad_argument(detail::message("layout::size")
+        MEMREG_THROW(bad_argument(detail::message("layout::size")
                                .arg("type", name())
                                .arg("count", n)
                                .because("the size " + std::to_string(fixed) + " + " +
                                         std::to_string(n) + " * " + std::to_string(each) +
                                         " overflows size_t (at most " + std::to_string(SIZE_MAX) +
-                                        ")"));
+                                        ")")));
     return fixed + n * each;
 }
 
