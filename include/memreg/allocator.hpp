@@ -69,17 +69,17 @@ namespace detail {
                                                                        std::size_t size,
                                                                        std::size_t alignment) {
     MEMREG_THROW(bad_alignment(message(operation)
-                            .arg("size", size)
-                            .arg("alignment", alignment)
-                            .because("alignment is not a power of two")));
+                                   .arg("size", size)
+                                   .arg("alignment", alignment)
+                                   .because("alignment is not a power of two")));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_allocation_failure(
     const char* operation, std::size_t size, std::size_t alignment) {
     MEMREG_THROW(allocation_failure(message(operation)
-                                 .arg("size", size)
-                                 .arg("alignment", alignment)
-                                 .because("the allocator could not provide the memory")));
+                                        .arg("size", size)
+                                        .arg("alignment", alignment)
+                                        .because("the allocator could not provide the memory")));
 }
 
 }  // namespace detail

@@ -75,10 +75,10 @@ layout member_layout() {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_describe_mismatch(
     const std::string& type, const std::string& what, std::size_t described, std::size_t actual) {
     MEMREG_THROW(bad_argument(message("layout_of")
-                           .arg("type", type)
-                           .because(what + " is " + std::to_string(described) +
-                                    " from the described members but " + std::to_string(actual) +
-                                    " in the compiler's layout; describe every member")));
+                                  .arg("type", type)
+                                  .because(what + " is " + std::to_string(described) +
+                                           " from the described members but " + std::to_string(actual) +
+                                           " in the compiler's layout; describe every member")));
 }
 
 template <class T>

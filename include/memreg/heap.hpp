@@ -219,17 +219,17 @@ public:
     void validate() const {
         if (fault_.reason != nullptr)
             MEMREG_THROW(corruption(detail::message("heap::deallocate")
-                                 .arg("size", fault_.size)
-                                 .arg("address", fault_.address)
-                                 .because(fault_.reason)));
+                                        .arg("size", fault_.size)
+                                        .arg("address", fault_.address)
+                                        .because(fault_.reason)));
         small_.validate();
         std::size_t held = large_.validate() + small_.table_bytes() + large_.table_bytes();
         small_.for_each_chunk([&](chunk* c) { held += c->size; });
         if (held != capacity_)
             MEMREG_THROW(corruption(detail::message("heap::validate")
-                                 .arg("capacity", capacity_)
-                                 .because("chunks and large blocks add up to " +
-                                          std::to_string(held) + " bytes")));
+                                        .arg("capacity", capacity_)
+                                        .because("chunks and large blocks add up to " +
+                                                 std::to_string(held) + " bytes")));
     }
 
     [[nodiscard]] Upstream& upstream() const noexcept { return upstream_.get(); }

@@ -148,17 +148,17 @@ inline constexpr int pack_max_size = std::numeric_limits<int>::max();
                                                                      std::size_t format_offset,
                                                                      const std::string& reason) {
     MEMREG_THROW(pack_format_error(message(operation).arg("format_offset", format_offset).because(reason),
-                            reason, format_offset));
+                                   reason, format_offset));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_pack_value(const char* operation,
                                                                     int value, std::size_t offset,
                                                                     const std::string& reason) {
     MEMREG_THROW(pack_value_error(message(operation)
-                               .arg("value", static_cast<std::size_t>(value))
-                               .arg("offset", offset)
-                               .because(reason),
-                           reason, value, offset));
+                                      .arg("value", static_cast<std::size_t>(value))
+                                      .arg("offset", offset)
+                                      .because(reason),
+                                  reason, value, offset));
 }
 
 /// An option character as the message shows it: itself if printable, else its

@@ -165,9 +165,9 @@ public:
     void validate() const {
         if (fault_.reason != nullptr)
             MEMREG_THROW(corruption(detail::message("pool::deallocate")
-                                 .arg("size", fault_.size)
-                                 .arg("address", fault_.address)
-                                 .because(fault_.reason)));
+                                        .arg("size", fault_.size)
+                                        .arg("address", fault_.address)
+                                        .because(fault_.reason)));
         std::size_t seen = 0;
         for (const void* b = free_; b != nullptr; b = detail::read_link(b)) {
             const auto* p = static_cast<const std::byte*>(b);

@@ -102,9 +102,9 @@ public:
     void check_no_leaks() const {
         if (live_.empty()) return;
         MEMREG_THROW(corruption(detail::message("recording_allocator::check_no_leaks")
-                             .arg("blocks", live_.size())
-                             .arg("bytes", live_bytes())
-                             .because("blocks were never freed")));
+                                    .arg("blocks", live_.size())
+                                    .arg("bytes", live_bytes())
+                                    .because("blocks were never freed")));
     }
 
     [[nodiscard]] Upstream& upstream() const noexcept { return upstream_.get(); }

@@ -33,20 +33,20 @@ namespace detail {
                                                                     std::size_t size,
                                                                     std::size_t alignment) {
     MEMREG_THROW(bad_alignment(message(operation)
-                            .arg("size", size)
-                            .arg("alignment", alignment)
-                            .because("address " +
-                                     std::to_string(reinterpret_cast<std::uintptr_t>(address)) +
-                                     " is not a multiple of the alignment")));
+                                   .arg("size", size)
+                                   .arg("alignment", alignment)
+                                   .because("address " +
+                                            std::to_string(reinterpret_cast<std::uintptr_t>(address)) +
+                                            " is not a multiple of the alignment")));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_not_multiple(const char* operation,
                                                                       std::size_t size,
                                                                       std::size_t element) {
     MEMREG_THROW(bad_argument(message(operation)
-                           .arg("size", size)
-                           .arg("element_size", element)
-                           .because("size is not a multiple of the element size")));
+                                  .arg("size", size)
+                                  .arg("element_size", element)
+                                  .because("size is not a multiple of the element size")));
 }
 
 template <class T, class Byte>

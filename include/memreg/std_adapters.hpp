@@ -29,9 +29,9 @@ namespace detail {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_count_overflow(std::size_t count,
                                                                         std::size_t size) {
     MEMREG_THROW(allocation_failure(message("std_allocator::allocate")
-                                 .arg("count", count)
-                                 .arg("size", size)
-                                 .because("count * size overflows")));
+                                        .arg("count", count)
+                                        .arg("size", size)
+                                        .because("count * size overflows")));
 }
 
 }  // namespace detail

@@ -64,9 +64,9 @@ void seek(boost::iostreams::stream<Device>& s, std::streamoff offset, std::ios_b
     std::streamoff target = 0;
     if (base < 0 || __builtin_add_overflow(base, offset, &target) || target < 0 || target > size)
         MEMREG_THROW(out_of_range(detail::message("seek")
-                               .arg("offset", std::to_string(offset))
-                               .arg("way", from)
-                               .because("outside region of size " + std::to_string(size))));
+                                      .arg("offset", std::to_string(offset))
+                                      .arg("way", from)
+                                      .because("outside region of size " + std::to_string(size))));
     if constexpr (std::same_as<Device, region_source>) s.seekg(target);
     else if constexpr (std::same_as<Device, region_sink>) s.seekp(target);
     else {

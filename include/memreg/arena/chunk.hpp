@@ -37,9 +37,9 @@ struct alignas(default_alignment) arena_chunk {
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_foreign_marker(std::size_t chunk,
                                                                         std::size_t offset) {
     MEMREG_THROW(bad_argument(message("arena::rewind")
-                           .arg("chunk", chunk)
-                           .arg("offset", offset)
-                           .because("the marker belongs to another arena")));
+                                  .arg("chunk", chunk)
+                                  .arg("offset", offset)
+                                  .because("the marker belongs to another arena")));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_future_marker(std::size_t chunk,
@@ -47,22 +47,22 @@ struct alignas(default_alignment) arena_chunk {
                                                                        std::size_t top_chunk,
                                                                        std::size_t top_offset) {
     MEMREG_THROW(bad_argument(message("arena::rewind")
-                           .arg("chunk", chunk)
-                           .arg("offset", offset)
-                           .because("the marker is newer than the arena's top (chunk=" +
-                                    std::to_string(top_chunk) +
-                                    ", offset=" + std::to_string(top_offset) + ")")));
+                                  .arg("chunk", chunk)
+                                  .arg("offset", offset)
+                                  .because("the marker is newer than the arena's top (chunk=" +
+                                           std::to_string(top_chunk) +
+                                           ", offset=" + std::to_string(top_offset) + ")")));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_stale_marker(std::size_t chunk,
                                                                       std::size_t offset,
                                                                       std::size_t chunk_size) {
     MEMREG_THROW(bad_argument(message("arena::rewind")
-                           .arg("chunk", chunk)
-                           .arg("offset", offset)
-                           .because("the marker is outside its chunk of " +
-                                    std::to_string(chunk_size) +
-                                    " bytes (a marker from before a rewind or reset?)")));
+                                  .arg("chunk", chunk)
+                                  .arg("offset", offset)
+                                  .because("the marker is outside its chunk of " +
+                                           std::to_string(chunk_size) +
+                                           " bytes (a marker from before a rewind or reset?)")));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_reset_marker(std::size_t chunk,
@@ -70,11 +70,11 @@ struct alignas(default_alignment) arena_chunk {
                                                                       std::size_t marker_generation,
                                                                       std::size_t generation) {
     MEMREG_THROW(bad_argument(message("arena::rewind")
-                           .arg("chunk", chunk)
-                           .arg("offset", offset)
-                           .because("the marker was taken before a reset (marker generation " +
-                                    std::to_string(marker_generation) + ", arena generation " +
-                                    std::to_string(generation) + ")")));
+                                  .arg("chunk", chunk)
+                                  .arg("offset", offset)
+                                  .because("the marker was taken before a reset (marker generation " +
+                                           std::to_string(marker_generation) + ", arena generation " +
+                                           std::to_string(generation) + ")")));
 }
 
 }  // namespace detail

@@ -34,10 +34,10 @@ struct token {
                                                         std::size_t column,
                                                         const std::string& reason) {
     MEMREG_THROW(parse_error(memreg::detail::message(operation)
-                          .arg("line", line)
-                          .arg("column", column)
-                          .because(reason),
-                      line, column));
+                                 .arg("line", line)
+                                 .arg("column", column)
+                                 .because(reason),
+                             line, column));
 }
 
 constexpr bool is_ident_start(char c) noexcept {

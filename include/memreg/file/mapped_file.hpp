@@ -205,11 +205,11 @@ inline void file_mapping::resize(std::size_t n) {
     if (!is_open()) MEMREG_THROW(invalidated(operation().because("the mapped_file is closed")));
     if (mode() != access::read_write)
         MEMREG_THROW(bad_argument(operation().because("the file is mapped " + std::string(to_string(mode())) +
-                                               "; resize needs read_write")));
+                                                      "; resize needs read_write")));
     if (!whole_)
         MEMREG_THROW(bad_argument(operation().because("the mapping covers part of the file (offset=" +
-                                               std::to_string(offset_) + ", length=" + std::to_string(size()) +
-                                               "); resize needs all of it")));
+                                                      std::to_string(offset_) + ", length=" + std::to_string(size()) +
+                                                      "); resize needs all of it")));
     if (n > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()))
         throw_file_error(operation(), system_code(EFBIG), name);
     if (n == size()) return;
@@ -337,8 +337,8 @@ public:
     [[nodiscard]] memreg::region region() {
         if (mode() == access::read_only)
             MEMREG_THROW(bad_argument(detail::message("region")
-                                   .arg("path", path().string())
-                                   .because("the file is mapped read_only; use const_region()")));
+                                          .arg("path", path().string())
+                                          .because("the file is mapped read_only; use const_region()")));
         return {data(), size()};
     }
     [[nodiscard]] memreg::const_region region() const noexcept { return const_region(); }

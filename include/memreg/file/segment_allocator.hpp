@@ -111,9 +111,9 @@ public:
     [[nodiscard]] segment_handle handle(const_region r) const {
         if (!segment().contains(r))
             MEMREG_THROW(out_of_range(detail::message("segment_allocator::handle")
-                                   .arg("size", r.size())
-                                   .because("the region is not inside the segment of size " +
-                                            std::to_string(segment().size()))));
+                                          .arg("size", r.size())
+                                          .because("the region is not inside the segment of size " +
+                                                   std::to_string(segment().size()))));
         return {static_cast<std::uint64_t>(r.data() - segment().data()), r.size()};
     }
 
@@ -123,9 +123,9 @@ public:
         const region all = segment();
         if (h.offset > all.size() || h.size > all.size() - h.offset)
             MEMREG_THROW(out_of_range(detail::message("segment_allocator::at")
-                                   .arg("offset", static_cast<std::size_t>(h.offset))
-                                   .arg("size", static_cast<std::size_t>(h.size))
-                                   .because("outside the segment of size " + std::to_string(all.size()))));
+                                          .arg("offset", static_cast<std::size_t>(h.offset))
+                                          .arg("size", static_cast<std::size_t>(h.size))
+                                          .because("outside the segment of size " + std::to_string(all.size()))));
         return all.subregion(static_cast<std::size_t>(h.offset), static_cast<std::size_t>(h.size));
     }
 

@@ -100,16 +100,16 @@ public:
             const auto address = reinterpret_cast<std::uintptr_t>(h->data());
             if (++seen > count_)
                 MEMREG_THROW(corruption(message("heap::validate").arg("address", address)
-                                     .because("large block list longer than its count")));
+                                            .because("large block list longer than its count")));
             if (h->check != check_of(h) || (h->next != nullptr && h->next->prev != h) ||
                 find(h->data()) != h)
                 MEMREG_THROW(corruption(message("heap::validate").arg("address", address)
-                                     .because("large block header overwritten")));
+                                            .because("large block header overwritten")));
             bytes += h->offset + h->size;
         }
         if (seen != count_ || table_.count() != count_)
             MEMREG_THROW(corruption(message("heap::validate").arg("count", count_)
-                                 .because("large block list shorter than its count")));
+                                        .because("large block list shorter than its count")));
         return bytes;
     }
 

@@ -27,10 +27,10 @@ namespace detail {
                                                                   std::size_t width,
                                                                   const std::string& reason) {
     MEMREG_THROW(out_of_range(message(operation)
-                           .arg("offset", offset)
-                           .arg("bit_offset", bit_offset)
-                           .arg("width", width)
-                           .because(reason)));
+                                  .arg("offset", offset)
+                                  .arg("bit_offset", bit_offset)
+                                  .arg("width", width)
+                                  .because(reason)));
 }
 
 inline void check_bitfield(const char* operation, std::size_t size, std::size_t offset,
@@ -38,9 +38,9 @@ inline void check_bitfield(const char* operation, std::size_t size, std::size_t 
     if (width == 0 || width > 64 || !is_integer_kind(k) || k == scalar_kind::pointer)
         if (k != scalar_kind::boolean || width != 1)
             MEMREG_THROW(bad_argument(message(operation)
-                                   .arg("kind", scalar_name(k))
-                                   .arg("width", width)
-                                   .because("not a bit-field of an integer or bool type")));
+                                          .arg("kind", scalar_name(k))
+                                          .arg("width", width)
+                                          .because("not a bit-field of an integer or bool type")));
     const std::size_t bytes = (bit_offset + width + 7) / 8;
     if (bit_offset > 1024 || offset > size || bytes > size - offset)
         throw_bitfield(operation, offset, bit_offset, width,
@@ -127,9 +127,9 @@ inline void write_bitfield(region r, std::size_t offset, std::size_t bit_offset,
         detail::message m("write_bitfield");
         if (!path.empty()) m.arg("path", path);
         MEMREG_THROW(bad_argument(m.arg("type", scalar_name(k))
-                               .arg("width", width)
-                               .arg("value", to_string(v))
-                               .because("value does not fit the bit-field")));
+                                      .arg("width", width)
+                                      .arg("value", to_string(v))
+                                      .because("value does not fit the bit-field")));
     }
     detail::store_bits(r.data() + offset, bit_offset, width, raw);
 }

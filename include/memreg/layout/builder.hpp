@@ -60,8 +60,8 @@ public:
         : kind_(kind), name_(std::move(name)) {
         if (kind != layout_kind::struct_ && kind != layout_kind::union_)
             MEMREG_THROW(bad_argument(detail::message("layout_builder")
-                                   .arg("name", name_)
-                                   .because("only a struct or a union is built from fields")));
+                                          .arg("name", name_)
+                                          .because("only a struct or a union is built from fields")));
         if (name_.empty())
             name_ = kind == layout_kind::struct_ ? "struct <anonymous>" : "union <anonymous>";
     }
@@ -95,24 +95,24 @@ public:
         if (!type.is_scalar() || type.scalar() == scalar_kind::pointer ||
             type.scalar() == scalar_kind::float32 || type.scalar() == scalar_kind::float64)
             MEMREG_THROW(bad_argument(detail::message("layout_builder::add_bitfield")
-                                   .arg("name", name)
-                                   .arg("type", type.name())
-                                   .because("a bit-field must have an integer, char, bool or enum type")));
+                                          .arg("name", name)
+                                          .arg("type", type.name())
+                                          .because("a bit-field must have an integer, char, bool or enum type")));
         const std::size_t bits = type.size() * 8;
         if (width > (type.scalar() == scalar_kind::boolean ? 1 : bits))
             MEMREG_THROW(bad_argument(detail::message("layout_builder::add_bitfield")
-                                   .arg("name", name)
-                                   .arg("type", type.name())
-                                   .arg("width", width)
-                                   .because("the width exceeds the type's " +
-                                            std::to_string(type.scalar() == scalar_kind::boolean
-                                                               ? 1
-                                                               : bits) +
-                                            " bits")));
+                                          .arg("name", name)
+                                          .arg("type", type.name())
+                                          .arg("width", width)
+                                          .because("the width exceeds the type's " +
+                                                   std::to_string(type.scalar() == scalar_kind::boolean
+                                                                      ? 1
+                                                                      : bits) +
+                                                   " bits")));
         if (width == 0 && !name.empty())
             MEMREG_THROW(bad_argument(detail::message("layout_builder::add_bitfield")
-                                   .arg("name", name)
-                                   .because("a zero-width bit-field cannot have a name")));
+                                          .arg("name", name)
+                                          .because("a zero-width bit-field cannot have a name")));
         return add_field(std::move(name), std::move(type), options, width, true);
     }
 
@@ -127,31 +127,31 @@ private:
                               std::size_t width, bool bitfield) {
         if (type.kind() == layout_kind::void_)
             MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
-                                   .arg("name", name)
-                                   .because("a field cannot have type void")));
+                                          .arg("name", name)
+                                          .because("a field cannot have type void")));
         if (name.empty() && !type.is_record() && !bitfield)
             MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
-                                   .arg("type", type.name())
-                                   .because("only a struct or union member may be anonymous")));
+                                          .arg("type", type.name())
+                                          .because("only a struct or union member may be anonymous")));
         if (options.aligned != 0) check_power("layout_builder::add", options.aligned);
         if (!fields_.empty() && fields_.back().type.is_variable())
             MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
-                                   .arg("type", name_)
-                                   .arg("name", name)
-                                   .because("the variable-length array '" + fields_.back().name +
-                                            "' must be the last member")));
+                                          .arg("type", name_)
+                                          .arg("name", name)
+                                          .because("the variable-length array '" + fields_.back().name +
+                                                   "' must be the last member")));
         if (type.is_variable()) {
             if (type.is_record())
                 MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
-                                       .arg("type", name_)
-                                       .arg("name", name)
-                                       .because(type.name() +
-                                                " is a variable-length struct: it cannot be a member")));
+                                              .arg("type", name_)
+                                              .arg("name", name)
+                                              .because(type.name() +
+                                                       " is a variable-length struct: it cannot be a member")));
             if (kind_ != layout_kind::struct_)
                 MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
-                                       .arg("type", name_)
-                                       .arg("name", name)
-                                       .because("a variable-length array can only be a struct's last member")));
+                                              .arg("type", name_)
+                                              .arg("name", name)
+                                              .because("a variable-length array can only be a struct's last member")));
         }
         if (!(bitfield && name.empty())) check_unique(name, type);
         fields_.push_back({std::move(name), std::move(type), options, width, bitfield});
@@ -197,9 +197,9 @@ public:
         }
         if (node->depth > layout::max_depth)
             MEMREG_THROW(bad_argument(detail::message("layout_builder::build")
-                                   .arg("type", name_)
-                                   .because("types nest deeper than " +
-                                            std::to_string(layout::max_depth) + " levels")));
+                                          .arg("type", name_)
+                                          .because("types nest deeper than " +
+                                                   std::to_string(layout::max_depth) + " levels")));
         record_alignment = std::max(record_alignment, align_);
         node->alignment = record_alignment;
         const std::size_t bytes = (end + 7) / 8;
@@ -262,16 +262,16 @@ private:
 
     [[noreturn]] void overflow() const {
         MEMREG_THROW(bad_argument(detail::message("layout_builder::build")
-                               .arg("type", name_)
-                               .because("the size overflows")));
+                                      .arg("type", name_)
+                                      .because("the size overflows")));
     }
 
     void check_power(const char* operation, std::size_t n) const {
         if (!is_valid_alignment(n))
             MEMREG_THROW(bad_alignment(detail::message(operation)
-                                    .arg("type", name_)
-                                    .arg("alignment", n)
-                                    .because("alignment is not a power of two")));
+                                           .arg("type", name_)
+                                           .arg("alignment", n)
+                                           .because("alignment is not a power of two")));
     }
 
     /// A name may appear once, counting those inside anonymous members (C11 6.7.2.1).
@@ -281,9 +281,9 @@ private:
             for (const pending& f : fields_)
                 if ((!n.empty() && f.name == n) || (f.name.empty() && f.type.find(n, ignored)))
                     MEMREG_THROW(bad_argument(detail::message("layout_builder::add")
-                                           .arg("type", name_)
-                                           .arg("name", n)
-                                           .because("duplicate field name")));
+                                                  .arg("type", name_)
+                                                  .arg("name", n)
+                                                  .because("duplicate field name")));
         };
         if (!name.empty()) return clash(name);
         for (const layout_field& inner : type.fields()) {

@@ -237,9 +237,9 @@ template <class T>
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_scalar_outside(
     const char* operation, std::size_t offset, scalar_kind k, std::size_t size) {
     MEMREG_THROW(out_of_range(message(operation)
-                           .arg("offset", offset)
-                           .arg("kind", scalar_name(k))
-                           .because("outside region of size " + std::to_string(size))));
+                                  .arg("offset", offset)
+                                  .arg("kind", scalar_name(k))
+                                  .because("outside region of size " + std::to_string(size))));
 }
 
 /// Converts v to kind k (checked, naming operation and path) and stores it at p.

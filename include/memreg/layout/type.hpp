@@ -218,10 +218,10 @@ inline layout layout::pointer_to(std::string_view pointee) {
 inline layout layout::opaque(std::string_view name, std::size_t size, std::size_t alignment) {
     if (alignment == 0 || (alignment & (alignment - 1)) != 0 || size % alignment != 0)
         MEMREG_THROW(bad_argument(detail::message("layout::opaque")
-                               .arg("type", name)
-                               .arg("size", size)
-                               .arg("alignment", alignment)
-                               .because("the alignment must be a power of two dividing the size")));
+                                      .arg("type", name)
+                                      .arg("size", size)
+                                      .arg("alignment", alignment)
+                                      .because("the alignment must be a power of two dividing the size")));
     layout bytes = array_of(of_scalar(scalar_kind::uint8), size);
     auto node = std::make_shared<detail::layout_node>(*bytes.node_);
     node->alignment = alignment;
@@ -235,28 +235,28 @@ inline layout layout::array_of(const layout& element, std::size_t count) {
         detail::throw_layout("layout::array_of", "void", "an array of void has no size");
     if (element.is_variable())
         MEMREG_THROW(bad_argument(detail::message("layout::array_of")
-                               .arg("type", element.name())
-                               .arg("count", count)
-                               .because("an array element cannot be a variable-length type ('[?]' "
-                                        "is only allowed in the outermost dimension)")));
+                                      .arg("type", element.name())
+                                      .arg("count", count)
+                                      .because("an array element cannot be a variable-length type ('[?]' "
+                                               "is only allowed in the outermost dimension)")));
     const std::size_t n = element.size();
     if (n % element.alignment() != 0)
         MEMREG_THROW(bad_argument(detail::message("layout::array_of")
-                               .arg("type", element.name())
-                               .arg("count", count)
-                               .because("the element's alignment " + std::to_string(element.alignment()) +
-                                        " is larger than its size " + std::to_string(n))));
+                                      .arg("type", element.name())
+                                      .arg("count", count)
+                                      .because("the element's alignment " + std::to_string(element.alignment()) +
+                                               " is larger than its size " + std::to_string(n))));
     if (n != 0 && count > SIZE_MAX / n)
         MEMREG_THROW(bad_argument(detail::message("layout::array_of")
-                               .arg("type", element.name())
-                               .arg("count", count)
-                               .because("the array's size overflows")));
+                                      .arg("type", element.name())
+                                      .arg("count", count)
+                                      .because("the array's size overflows")));
     if (element.node_->depth >= max_depth)
         MEMREG_THROW(bad_argument(detail::message("layout::array_of")
-                               .arg("type", element.name())
-                               .arg("count", count)
-                               .because("types nest deeper than " + std::to_string(max_depth) +
-                                        " levels")));
+                                      .arg("type", element.name())
+                                      .arg("count", count)
+                                      .because("types nest deeper than " + std::to_string(max_depth) +
+                                               " levels")));
     auto node = std::make_shared<detail::layout_node>();
     node->depth = element.node_->depth + 1;
     node->kind = layout_kind::array;
@@ -315,12 +315,12 @@ inline std::size_t layout::size(std::size_t n) const {
     const std::size_t each = element.size();
     if (each != 0 && (n > SIZE_MAX / each || n * each > SIZE_MAX - fixed))
         MEMREG_THROW(bad_argument(detail::message("layout::size")
-                               .arg("type", name())
-                               .arg("count", n)
-                               .because("the size " + std::to_string(fixed) + " + " +
-                                        std::to_string(n) + " * " + std::to_string(each) +
-                                        " overflows size_t (at most " + std::to_string(SIZE_MAX) +
-                                        ")")));
+                                      .arg("type", name())
+                                      .arg("count", n)
+                                      .because("the size " + std::to_string(fixed) + " + " +
+                                               std::to_string(n) + " * " + std::to_string(each) +
+                                               " overflows size_t (at most " + std::to_string(SIZE_MAX) +
+                                               ")")));
     return fixed + n * each;
 }
 
@@ -381,9 +381,9 @@ inline layout layout::renamed(std::string name) const {
 inline layout layout::aligned_to(std::size_t n) const {
     if (n == 0 || (n & (n - 1)) != 0 || (n < node_->alignment && node_->size % n != 0))
         MEMREG_THROW(bad_argument(detail::message("layout::aligned_to")
-                               .arg("type", name())
-                               .arg("alignment", n)
-                               .because("alignment is not a power of two")));
+                                      .arg("type", name())
+                                      .arg("alignment", n)
+                                      .because("alignment is not a power of two")));
     auto node = std::make_shared<detail::layout_node>(*node_);
     node->alignment = n;
     return layout(std::move(node));
@@ -427,9 +427,9 @@ namespace detail {
                                                                     std::size_t index,
                                                                     const layout& array) {
     MEMREG_THROW(out_of_range(message(operation)
-                           .arg("path", path)
-                           .because("index " + std::to_string(index) + " outside " +
-                                    array.name())));
+                                  .arg("path", path)
+                                  .because("index " + std::to_string(index) + " outside " +
+                                           array.name())));
 }
 
 inline constexpr auto identifier_chars = [] {

@@ -146,9 +146,9 @@ private:
     unaligned_span(detail::region_for<T> r, bool truncate) : data_(r.data()) {
         if (!truncate && r.size() % sizeof(value_type) != 0)
             MEMREG_THROW(bad_argument(detail::message("unaligned_span")
-                                   .arg("size", r.size())
-                                   .arg("element_size", sizeof(value_type))
-                                   .because("size is not a multiple of the element size")));
+                                          .arg("size", r.size())
+                                          .arg("element_size", sizeof(value_type))
+                                          .because("size is not a multiple of the element size")));
         size_ = r.size() / sizeof(value_type);
     }
 

@@ -80,9 +80,9 @@ public:
         if (__builtin_add_overflow(base, static_cast<long long>(offset), &target) || target < 0 ||
             static_cast<unsigned long long>(target) > st.size)
             MEMREG_THROW(out_of_range(detail::message("growing_device::seek")
-                                   .arg("offset", std::to_string(offset))
-                                   .arg("way", from)
-                                   .because("outside the written size " + std::to_string(st.size))));
+                                          .arg("offset", std::to_string(offset))
+                                          .arg("way", from)
+                                          .because("outside the written size " + std::to_string(st.size))));
         st.position = static_cast<std::size_t>(target);
         return boost::iostreams::offset_to_position(target);
     }

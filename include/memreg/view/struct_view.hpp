@@ -28,10 +28,10 @@ public:
         : type_(std::move(type)) {
         if (offset > r.size() || type_.size() > r.size() - offset)
             MEMREG_THROW(out_of_range(detail::message("struct_view")
-                                   .arg("type", type_.name())
-                                   .arg("offset", offset)
-                                   .arg("count", type_.size())
-                                   .because("outside region of size " + std::to_string(r.size()))));
+                                          .arg("type", type_.name())
+                                          .arg("offset", offset)
+                                          .arg("count", type_.size())
+                                          .because("outside region of size " + std::to_string(r.size()))));
         region_ = basic_region<Byte>(r.data() + offset, type_.size());
     }
 
@@ -88,14 +88,14 @@ public:
     [[nodiscard]] basic_struct_view operator[](std::size_t i) const {
         if (!type_.is_array())
             MEMREG_THROW(bad_argument(detail::message("struct_view[]")
-                                   .arg("type", type_.name())
-                                   .arg("index", i)
-                                   .because("not an array")));
+                                          .arg("type", type_.name())
+                                          .arg("index", i)
+                                          .because("not an array")));
         if (i >= type_.count())
             MEMREG_THROW(out_of_range(detail::message("struct_view[]")
-                                   .arg("type", type_.name())
-                                   .arg("index", i)
-                                   .because("index outside the array")));
+                                          .arg("type", type_.name())
+                                          .arg("index", i)
+                                          .because("index outside the array")));
         const layout& e = type_.element();
         return basic_struct_view(e, region_, i * e.size());
     }
@@ -106,8 +106,8 @@ public:
         if (!m.type->is_array() || !m.type->element().is_scalar() ||
             m.type->element().size() != 1)
             MEMREG_THROW(bad_argument(detail::message("struct_view::string")
-                                   .arg("path", path)
-                                   .because(m.type->name() + " is not a char array")));
+                                          .arg("path", path)
+                                          .because(m.type->name() + " is not a char array")));
         const char* p = reinterpret_cast<const char*>(region_.data() + m.offset);
         const std::size_t n = m.type->size();
         std::size_t length = 0;
@@ -120,8 +120,8 @@ private:
         const layout_member m = type_.resolve(path, operation);
         if (!m.type->is_scalar())
             MEMREG_THROW(bad_argument(detail::message(operation)
-                                   .arg("path", path)
-                                   .because(m.type->name() + " is not a scalar")));
+                                          .arg("path", path)
+                                          .because(m.type->name() + " is not a scalar")));
         return m;
     }
 

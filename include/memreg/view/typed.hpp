@@ -38,10 +38,10 @@ template <class T, byte_type Byte>
     using U = std::conditional_t<std::is_const_v<Byte>, const T, T>;
     if (count > SIZE_MAX / sizeof(T) || offset > r.size() || count * sizeof(T) > r.size() - offset)
         MEMREG_THROW(out_of_range(detail::message("view_array")
-                               .arg("offset", offset)
-                               .arg("count", count)
-                               .arg("element_size", sizeof(T))
-                               .because("outside region of size " + std::to_string(r.size()))));
+                                      .arg("offset", offset)
+                                      .arg("count", count)
+                                      .arg("element_size", sizeof(T))
+                                      .because("outside region of size " + std::to_string(r.size()))));
     return as_span<U>(r.subregion(offset, count * sizeof(T)));
 }
 
