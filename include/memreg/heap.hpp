@@ -27,6 +27,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <system_error>
 
 #include "allocator.hpp"
 #include "detail/poison.hpp"
@@ -78,25 +79,36 @@ public:
     /// allocation_failure when the upstream cannot give the initial size.
     explicit heap(Upstream& upstream, heap_options options = {})
         : maximum_(options.maximum), upstream_(upstream) {
-        if (options.maximum != 0 && options.initial > options.maximum)
-            detail::throw_heap_options(options.initial, options.maximum,
-                                       "the initial size is larger than the maximum");
-        if (options.initial == 0) return;
-        std::size_t left = options.initial / granule * granule;
-        if (left < chunk::header_bytes(left) + granule)
-            detail::throw_heap_options(options.initial, options.maximum,
-                                       "the initial size is too small for one block");
-        // Chunks of 64 KiB (the last one smaller): the first is carved, the rest kept.
-        bool first = true;
-        while (left >= chunk::header_bytes(left) + granule) {
-            const std::size_t size = std::min(left, detail::heap_parts::window);
-            if (!new_small_chunk(size, !first)) {
-                release_all();
-                detail::throw_allocation_failure("heap", size, detail::heap_parts::window);
-            }
-            first = false;
-            left -= size;
+        const initial_result result = take_initial(options.initial);
+        if (result.bad_options != nullptr)
+            detail::throw_heap_options(options.initial, options.maximum, result.bad_options);
+        if (result.refused_size != 0) {
+            release_all();
+            detail::throw_allocation_failure("heap", result.refused_size, detail::heap_parts::window);
         }
+    }
+
+    /// The constructors that report a failure in `error` instead of throwing (or,
+    /// without exceptions, calling the error handler): std::errc::invalid_argument
+    /// for options the others refuse (the initial size above the maximum or too
+    /// small for one block), std::errc::not_enough_memory when the upstream cannot
+    /// give the initial size. The heap is then usable and holds no chunk, as if
+    /// made with initial = 0 (the maximum is kept). `error` is cleared on success.
+    heap(heap_options options, std::error_code& error) noexcept
+        requires detail::store_by_value<Upstream>
+        : heap(Upstream(), options, error) {}
+    heap(Upstream&& upstream, heap_options options, std::error_code& error) noexcept
+        requires detail::store_by_value<Upstream>
+        : heap(upstream, options, error) {}
+    heap(Upstream& upstream, heap_options options, std::error_code& error) noexcept
+        : maximum_(options.maximum), upstream_(upstream) {
+        const initial_result result = take_initial(options.initial);
+        if (result.bad_options != nullptr)
+            error = std::make_error_code(std::errc::invalid_argument);
+        else if (result.refused_size != 0)
+            error = std::make_error_code(std::errc::not_enough_memory);
+        else
+            error.clear();
     }
 
     heap(const heap&) = delete;  // blocks and chunks point into it
@@ -257,6 +269,33 @@ private:
         live_bytes_ = live_bytes_ - r.size() + n;
         if (live_bytes_ > peak_bytes_) peak_bytes_ = live_bytes_;
         return {r.data(), n};
+    }
+
+    /// What take_initial found wrong, if anything.
+    struct initial_result {
+        const char* bad_options = nullptr;  ///< why the options are refused
+        std::size_t refused_size = 0;       ///< a chunk the upstream did not give
+    };
+
+    /// Takes `initial` bytes of small-block chunks from the upstream, in chunks of
+    /// 64 KiB (the last one smaller): the first is carved, the rest kept. On a
+    /// failure it holds no chunk (those taken went back).
+    [[nodiscard]] initial_result take_initial(std::size_t initial) noexcept {
+        if (maximum_ != 0 && initial > maximum_) return {"the initial size is larger than the maximum", 0};
+        if (initial == 0) return {};
+        std::size_t left = initial / granule * granule;
+        if (left < chunk::header_bytes(left) + granule) return {"the initial size is too small for one block", 0};
+        bool first = true;
+        while (left >= chunk::header_bytes(left) + granule) {
+            const std::size_t size = std::min(left, detail::heap_parts::window);
+            if (!new_small_chunk(size, !first)) {
+                reclaim();  // a new heap's chunks are all free: every one goes back
+                return {nullptr, size};
+            }
+            first = false;
+            left -= size;
+        }
+        return {};
     }
 
     void note_fault(region r, const char* reason) noexcept {

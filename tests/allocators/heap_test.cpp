@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "test_support.hpp"
@@ -181,6 +182,60 @@ TEST_CASE("heap reports upstream failure and bad arguments", "[heap]") {
                     std::bad_alloc);
     CHECK_THROWS_WITH(memreg::heap<counting_allocator>(upstream, {.initial = 4100}),
                       "heap(size=4096, alignment=65536): the allocator could not provide the memory");
+}
+
+TEST_CASE("heap(options, error): bad options and upstream failure reported, the heap usable",
+          "[heap][error_code]") {
+    std::error_code error = std::make_error_code(std::errc::io_error);  // cleared on success
+    {
+        memreg::heap<> h({.initial = 8192, .maximum = 1 << 20}, error);
+        CHECK_FALSE(error);
+        CHECK(h.stats().capacity_bytes >= 8192);
+    }
+    {
+        memreg::heap<> h({.initial = 8192, .maximum = 4096}, error);
+        CHECK(error == std::errc::invalid_argument);
+        CHECK(h.stats().capacity_bytes == 0);
+        CHECK(h.stats().maximum_bytes == 4096);  // kept: the heap still keeps to it
+        CHECK(h.try_allocate(8192, 16).empty());
+        const region r = h.allocate(100);
+        h.deallocate(r, 16);
+        h.validate();
+    }
+    {
+        memreg::heap<> h({.initial = 20}, error);
+        CHECK(error == std::errc::invalid_argument);
+        CHECK(h.stats().capacity_bytes == 0);
+    }
+
+    counting_allocator upstream;
+    upstream.budget = 0;
+    {
+        memreg::heap<counting_allocator> h(upstream, {.initial = 4096}, error);
+        CHECK(error == std::errc::not_enough_memory);
+        CHECK(h.stats().capacity_bytes == 0);
+        CHECK(upstream.live == 0);
+    }
+    // The first 64 KiB chunk is given, the second refused: the first goes back too.
+    upstream.budget = 100000;
+    {
+        memreg::heap<counting_allocator> h(upstream, {.initial = 3 * 65536}, error);
+        CHECK(error == std::errc::not_enough_memory);
+        CHECK(upstream.allocations >= 1);            // the first chunk was given
+        CHECK(upstream.bytes < 65536);               // the chunk went back; the table stays
+        CHECK(h.stats().capacity_bytes == upstream.bytes);
+        h.validate();
+        const region r = h.allocate(100);            // usable: a chunk taken on demand
+        CHECK(h.stats().capacity_bytes == upstream.bytes);
+        h.deallocate(r, 16);
+        h.validate();
+    }
+    CHECK(upstream.live == 0);
+    upstream.budget = SIZE_MAX;
+    memreg::heap<counting_allocator> h(upstream, {.initial = 3 * 65536}, error);
+    CHECK_FALSE(error);
+    CHECK(h.stats().capacity_bytes >= 3 * 65536);
+    STATIC_REQUIRE(noexcept(memreg::heap<>(memreg::heap_options{}, error)));
 }
 
 TEST_CASE("validate catches blocks freed twice", "[heap][validate]") {

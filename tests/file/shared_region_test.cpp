@@ -8,6 +8,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -276,6 +277,54 @@ TEST_CASE("a shared_region that cannot get its memory is an error, and leaves no
     REQUIRE(result.exited_ok());
     CHECK(result.output == "create(name=" + name + ", size=1048576): File too large [EFBIG]");
     CHECK_FALSE(shared_region::remove(name));  // create() removed what it had made
+}
+
+TEST_CASE("create, open and open_or_create with error: failures reported, nothing thrown or left",
+          "[shared][error_code]") {
+    const std::string name = unique_name("error-code");
+    shared_remover remover(name);
+    std::error_code error = make_error_code(std::errc::interrupted);  // cleared on success
+
+    shared_region missing = shared_region::open(name, error);
+    CHECK(error == std::errc::no_such_file_or_directory);
+    CHECK_FALSE(missing.is_open());
+    CHECK(missing.empty());
+    const memreg::read_only_shared_region missing_ro = memreg::read_only_shared_region::open(name, error);
+    CHECK(error == std::errc::no_such_file_or_directory);
+    CHECK_FALSE(missing_ro.is_open());
+
+    // Larger than any object can be: refused after the name was made, which goes again.
+    const shared_region huge = shared_region::create(name, SIZE_MAX, error);
+    CHECK(error == std::errc::file_too_large);
+    CHECK_FALSE(huge.is_open());
+    CHECK_FALSE(shared_region::remove(name));
+    const shared_region bad = shared_region::create("bad/name", 16, error);
+    CHECK(error == std::errc::invalid_argument);
+    CHECK_FALSE(bad.is_open());
+
+    shared_region made = shared_region::create(name, 16, error);
+    CHECK_FALSE(error);
+    REQUIRE(made.size() == 16);
+    memreg::fill(made.region(), std::byte{'x'});
+    const shared_region again = shared_region::create(name, 16, error);
+    CHECK(error == std::errc::file_exists);
+    CHECK_FALSE(again.is_open());
+    CHECK(as_string(made.region()) == std::string(16, 'x'));  // the object is untouched
+
+    error = make_error_code(std::errc::interrupted);
+    const memreg::read_only_shared_region opened = memreg::read_only_shared_region::open(name, error);
+    CHECK_FALSE(error);
+    CHECK(as_string(opened.region()) == std::string(16, 'x'));
+
+    const shared_region grown = shared_region::open_or_create(name, SIZE_MAX, error);
+    CHECK(error == std::errc::file_too_large);
+    CHECK_FALSE(grown.is_open());
+    const shared_region bad_name = shared_region::open_or_create("bad/name", 16, error);
+    CHECK(error == std::errc::invalid_argument);
+    CHECK_FALSE(bad_name.is_open());
+    const shared_region same = shared_region::open_or_create(name, 8, error);
+    CHECK_FALSE(error);
+    CHECK(as_string(same.region()) == std::string(8, 'x'));
 }
 
 TEST_CASE("to_region sees a mapped shared_region", "[shared]") {

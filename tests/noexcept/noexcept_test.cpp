@@ -22,6 +22,7 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #if MEMREG_EXCEPTIONS != NOEXCEPT_TEST_EXCEPTIONS
@@ -97,6 +98,15 @@ int run_ok() {
     expect(heap.try_allocate(1 << 20, 16).empty(), "heap try_allocate past the maximum: empty, no handler");
     memreg::deallocate(heap, block, 16);
     heap.validate();
+    std::error_code heap_error;
+    memreg::heap<> refused({.initial = 8192, .maximum = 4096}, heap_error);
+    expect(heap_error == std::errc::invalid_argument && refused.stats().capacity_bytes == 0,
+           "heap(options, error) with an initial size above the maximum: invalid_argument, no handler");
+    memreg::arena<> small_upstream(memreg::arena_options{.first_chunk = 4096, .limit = 4096});
+    memreg::heap<memreg::arena<>> starved(small_upstream, {.initial = 64 * 1024}, heap_error);
+    expect(heap_error == std::errc::not_enough_memory, "heap(upstream, options, error) the upstream refuses: not_enough_memory");
+    memreg::heap<> made({.initial = 8192}, heap_error);
+    expect(!heap_error && made.stats().capacity_bytes >= 8192, "heap(options, error) that succeeds clears the error");
     // What can fail for outside reasons reports instead: no handler is called.
     std::array<std::byte, 256> small{};
     memreg::arena<> bounded(memreg::to_region(small));

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include <boost/interprocess/mapped_region.hpp>
@@ -156,12 +157,29 @@ public:
         return s;
     }
 
+    /// create() that reports a failure (the name exists, a full /dev/shm, a size
+    /// too large, ...) in `error` instead of throwing; the result is then closed and
+    /// no new object is left. `error` is cleared on success.
+    [[nodiscard]] static basic_shared_region create(const std::string& name, std::size_t size,
+                                                    std::error_code& error)
+        requires(Mode == access::read_write)
+    {
+        return detail::report_file_error(error, [&] { return create(name, size); });
+    }
+
     /// Maps all of the existing object `name`. Throws file_error if there is no
     /// such object or the process may not open it so.
     [[nodiscard]] static basic_shared_region open(const std::string& name) {
         basic_shared_region s;
         s.open_object(name);
         return s;
+    }
+
+    /// open() that reports a failure (no such object, permission denied, ...) in
+    /// `error` instead of throwing; the result is then closed. `error` is cleared on
+    /// success.
+    [[nodiscard]] static basic_shared_region open(const std::string& name, std::error_code& error) {
+        return detail::report_file_error(error, [&] { return open(name); });
     }
 
     /// Opens `name`, creating it if needed, and maps its first `size` bytes; an
@@ -173,6 +191,16 @@ public:
         basic_shared_region s;
         s.open_or_create_object(name, size);
         return s;
+    }
+
+    /// open_or_create() that reports a failure (a size too large, a full /dev/shm,
+    /// permission denied, ...) in `error` instead of throwing; the result is then
+    /// closed. `error` is cleared on success.
+    [[nodiscard]] static basic_shared_region open_or_create(const std::string& name, std::size_t size,
+                                                            std::error_code& error)
+        requires(Mode == access::read_write)
+    {
+        return detail::report_file_error(error, [&] { return open_or_create(name, size); });
     }
 };
 
