@@ -338,7 +338,8 @@ TEST_CASE("a malformed declaration is a parse_error with line and column", "[cde
           "cdecl::define(line=1, column=31): struct y has no definition (only a pointer to it can be used)");
     fails("struct x { void v; };", "cdecl::define(line=1, column=17): 'v' cannot have type void");
     fails("struct x { _Complex int c; };", "cdecl::define(line=1, column=12): _Complex of an integer type is not supported");
-    fails("struct x { unsigned float f; };", "cdecl::define(line=1, column=12): invalid combination of type specifiers");
+    fails("struct x { unsigned float f; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'unsigned float'");
     fails("struct x { char c[-1]; };", "cdecl::define(line=1, column=18): array size -1 is negative");
     fails("struct x { char c[1/0]; };", "cdecl::define(line=1, column=20): division by zero");
     fails("struct x { char c[N]; };", "cdecl::define(line=1, column=19): unknown constant 'N'");
@@ -362,6 +363,90 @@ TEST_CASE("a malformed declaration is a parse_error with line and column", "[cde
     CHECK_FALSE(types.find_struct("z").has_value());
     CHECK_FALSE(types.find_typedef("t").has_value());
     CHECK_FALSE(types.constant("A").has_value());
+}
+
+TEST_CASE("type specifiers combine in any order", "[cdecl]") {
+    cdecl::registry types;
+    types.define("typedef int myint;");
+    using memreg::scalar_kind;
+    using memreg::scalar_kind_of;
+    const auto scalar = [&](const char* name) { return types.type(name).scalar(); };
+    CHECK(scalar("long unsigned int long") == scalar_kind_of<unsigned long long>());
+    CHECK(scalar("int long long") == scalar_kind_of<long long>());
+    CHECK(scalar("long int") == scalar_kind_of<long>());
+    CHECK(scalar("short signed") == scalar_kind_of<short>());
+    CHECK(scalar("int unsigned short") == scalar_kind_of<unsigned short>());
+    CHECK(scalar("unsigned") == scalar_kind_of<unsigned>());
+    CHECK(scalar("__signed__") == scalar_kind_of<int>());
+    CHECK(scalar("char") == scalar_kind::character);
+    CHECK(scalar("char unsigned") == scalar_kind::uint8);
+    CHECK(scalar("signed char") == scalar_kind::int8);
+    CHECK(scalar("const volatile _Bool") == scalar_kind::boolean);
+    CHECK(scalar("float") == scalar_kind::float32);
+    CHECK(scalar("const double") == scalar_kind::float64);
+    CHECK(types.type("double long").name() == "long double");
+    CHECK(types.type("double long").size() == sizeof(long double));
+    CHECK(types.type("float _Complex").name() == "_Complex float");
+    CHECK(types.type("float _Complex").size() == 8);
+    CHECK(types.type("__int128 unsigned").name() == "unsigned __int128");
+    CHECK(types.type("signed __int128").name() == "__int128");
+    CHECK(types.type("const myint").scalar() == scalar_kind_of<int>());
+    CHECK(types.type("void").kind() == memreg::layout_kind::void_);
+    // After a type, _Float32 is the name being declared (glibc's fallback typedefs).
+    types.define("typedef float _Float32;");
+    CHECK(types.type("_Float32").scalar() == scalar_kind::float32);
+}
+
+TEST_CASE("a bad set of type specifiers is refused naming its words", "[cdecl][error]") {
+    cdecl::registry types;
+    types.define("struct s { int a; }; typedef int myint;");
+    const auto fails = [&](const char* text, const char* message) {
+        CHECK_THROWS_MATCHES(types.define(text), memreg::parse_error, Catch::Message(message));
+    };
+    // Read: each word as it comes.
+    fails("struct x { signed signed a; };", "cdecl::define(line=1, column=19): repeated 'signed'");
+    fails("struct x { signed unsigned a; };", "cdecl::define(line=1, column=19): 'unsigned' after 'signed'");
+    fails("struct x { long long long a; };", "cdecl::define(line=1, column=22): 'long long long' is too long");
+    fails("struct x { char double a; };",
+          "cdecl::define(line=1, column=17): two types in one declaration: 'double' after 'char'");
+    fails("struct x { __int128 char a; };",
+          "cdecl::define(line=1, column=21): two types in one declaration: 'char' after '__int128'");
+    fails("struct x { struct s float a; };",
+          "cdecl::define(line=1, column=21): two types in one declaration: 'float' after struct s");
+    fails("struct x { myint enum e { E } a; };",
+          "cdecl::define(line=1, column=18): two types in one declaration: 'enum' after 'myint'");
+    fails("struct x { _Atomic(int) a; };", "cdecl::define(line=1, column=12): _Atomic(type) is not supported");
+    fails("asm(\"nop\");", "cdecl::define(line=1, column=1): an asm statement is not a declaration");
+    fails("struct x { _Alignas(3) int a; };", "cdecl::define(line=1, column=12): alignment 3 is not a power of two");
+    // Mapped: the words together, at the first of them.
+    fails("struct x { const int char a; };",
+          "cdecl::define(line=1, column=18): invalid combination of type specifiers: 'int char'");
+    fails("struct x { short long a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'short long'");
+    fails("struct x { int int a; };", "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'int int'");
+    fails("struct x { short short a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'short short'");
+    fails("struct x { long float a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'long float'");
+    fails("struct x { long long double a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'long long double'");
+    fails("struct x { int double a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'int double'");
+    fails("struct x { _Complex _Bool a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: '_Complex _Bool'");
+    fails("struct x { short __int128 a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'short __int128'");
+    fails("struct x { __int128 _Complex a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: '__int128 _Complex'");
+    fails("void _Complex f(void);",
+          "cdecl::define(line=1, column=1): invalid combination of type specifiers: 'void _Complex'");
+    fails("struct x { unsigned long _Complex a; };",
+          "cdecl::define(line=1, column=12): _Complex of an integer type is not supported");
+    fails("struct x { unsigned struct s a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'unsigned' with struct s");
+    fails("struct x { myint long a; };",
+          "cdecl::define(line=1, column=12): invalid combination of type specifiers: 'long' with 'myint'");
+    fails("struct x { const };", "cdecl::define(line=1, column=18): expected a type, found '}'");
 }
 
 TEST_CASE("a bad type name is a parse_error", "[cdecl][error]") {

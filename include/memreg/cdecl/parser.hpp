@@ -277,111 +277,155 @@ private:
                names_.contains(&name_table::function_typedefs, t.text);
     }
 
+    // specifiers() works in two phases. Reading (specifier_word) takes the words in
+    // any order ("long unsigned int long"): storage classes, qualifiers and attributes
+    // go to the specifier, the type's own words to a type_words. Mapping (type_of)
+    // then turns the type words into one type, or says which words do not go together.
+
+    /// The words of a declaration that say its type, as read: the keywords of a
+    /// built-in type, or one named type (struct, union, enum or a typedef name).
+    struct type_words {
+        token first;                 // the first type word: where errors point
+        std::string written;         // the built-in keywords as written: "unsigned float"
+        std::optional<token> sign;   // signed or unsigned
+        int longs = 0, shorts = 0, ints = 0;
+        bool complex = false;
+        std::string_view base;       // a word that is a type alone: char, double, __int128, ...
+        std::optional<ctype> named;  // struct, union, enum or a typedef name
+        std::string named_as;        // it as written: "struct s", "'size_t'"
+
+        [[nodiscard]] bool no_keywords() const noexcept {
+            return !sign && longs + shorts + ints == 0 && !complex && base.empty();
+        }
+        [[nodiscard]] bool none() const noexcept { return no_keywords() && !named; }
+        /// What a second type word would be a second type to: "'char'", "struct s".
+        [[nodiscard]] std::string base_spelling() const {
+            return named ? named_as : "'" + std::string(base) + "'";
+        }
+    };
+
+    static bool is_base_keyword(std::string_view w) noexcept {
+        static constexpr std::string_view words[] = {
+            "char", "float", "double", "void", "bool", "_Bool", "__int128", "_Float32", "_Float64",
+            "_Float32x", "_Float64x", "_Float128", "__float128"};
+        return std::find(std::begin(words), std::end(words), w) != std::end(words);
+    }
+
     specifier specifiers() {
         specifier out{{}, peek(), false, false, false, false, {}};
-        out.base.kind = form::void_;
-        int sign = 0;  // -1 signed, +1 unsigned
-        int longs = 0, shorts = 0, ints = 0;
-        bool complex = false, int128 = false;
-        std::string base;  // char, float, double, void, bool
-        bool have_type = false;
-        const auto two = [&](const token& t) {
-            if (have_type || !base.empty() || int128) error(t, "two types in one declaration: " + describe(t));
-        };
-        for (;;) {
-            const token& t = peek();
-            if (t.kind != token_kind::identifier) break;
-            const std::string_view w = t.text;
-            if (is_qualifier(w)) {
-                if (w == "const" || w == "__const" || w == "__const__") out.is_const = true;
-                next();
-                if (w == "_Atomic" && is("(")) error(t, "_Atomic(type) is not supported");
-            } else if (w == "typedef") {
-                out.is_typedef = true;
-                next();
-            } else if (w == "extern") {
-                out.is_extern = true;
-                next();
-            } else if (w == "static") {
-                out.is_static = true;
-                next();
-            } else if (w == "_Alignas") {
-                next();
-                expect("(", "after _Alignas");
-                std::int64_t n = 0;
-                if (starts_type(0)) n = static_cast<std::int64_t>(type_name().alignment());
-                else n = expression();
-                expect(")", "after _Alignas(");
-                if (n != 0) out.attributes.field.aligned = std::max(out.attributes.field.aligned, checked_alignment(t, n));
-            } else if (w == "signed" || w == "__signed__" || w == "__signed" || w == "unsigned") {
-                if (sign != 0) error(t, "repeated " + describe(t));
-                sign = w == "unsigned" ? 1 : -1;
-                next();
-            } else if (w == "long") {
-                if (++longs > 2) error(t, "'long long long' is too long");
-                next();
-            } else if (w == "short") {
-                ++shorts;
-                next();
-            } else if (w == "int") {
-                ++ints;
-                next();
-            } else if (w == "_Complex" || w == "__complex__") {
-                complex = true;
-                next();
-            } else if (w == "__int128") {
-                two(t);
-                int128 = true;
-                next();
-            } else if ((w.starts_with("_Float") || w == "__float128") &&
-                       (have_type || !base.empty() || int128 || sign != 0 || longs + shorts + ints != 0)) {
-                // After a type it is the name being declared: glibc's `typedef float
-                // _Float32;` for compilers without the type (clang, g++ before 13).
-                break;
-            } else if (w == "char" || w == "float" || w == "double" || w == "void" || w == "bool" ||
-                       w == "_Bool" || w == "_Float32" || w == "_Float64" || w == "_Float32x" ||
-                       w == "_Float64x" || w == "_Float128" || w == "__float128") {
-                two(t);
-                base = std::string(w);
-                next();
-            } else if (w == "struct" || w == "union") {
-                two(t);
-                next();
-                out.base = record(w == "struct" ? layout_kind::struct_ : layout_kind::union_);
-                have_type = true;
-            } else if (w == "enum") {
-                two(t);
-                next();
-                out.base = ctype::of(enumeration());
-                have_type = true;
-            } else if (w == "__attribute__" || w == "__attribute") {
-                attributes(out.attributes);
-            } else if (w == "__asm__" || w == "__asm" || w == "asm") {
-                error(t, "an asm statement is not a declaration");
-            } else if (!have_type && base.empty() && !int128 && sign == 0 &&
-                       longs + shorts + ints == 0 && !complex) {
-                if (!typedef_name(w, out.base)) break;
-                have_type = true;
-                next();
-            } else {
-                break;
-            }
+        type_words words;
+        while (specifier_word(out, words)) {
         }
-        const bool any = have_type || !base.empty() || int128 || complex || sign != 0 ||
-                         longs + shorts + ints != 0;
-        if (!any) {
+        out.base = type_of(words);
+        return out;
+    }
+
+    /// The reading phase, one word: false, consuming nothing, at the first token
+    /// that is no specifier (the declarator's name, a '*', ...).
+    bool specifier_word(specifier& out, type_words& words) {
+        const token& t = peek();
+        if (t.kind != token_kind::identifier) return false;
+        const std::string_view w = t.text;
+        if (is_qualifier(w)) {
+            if (w == "const" || w == "__const" || w == "__const__") out.is_const = true;
+            next();
+            if (w == "_Atomic" && is("(")) error(t, "_Atomic(type) is not supported");
+        } else if (w == "typedef" || w == "extern" || w == "static") {
+            (w == "typedef" ? out.is_typedef : w == "extern" ? out.is_extern : out.is_static) = true;
+            next();
+        } else if (w == "_Alignas") {
+            alignas_specifier(out.attributes);
+        } else if (w == "__attribute__" || w == "__attribute") {
+            attributes(out.attributes);
+        } else if (w == "__asm__" || w == "__asm" || w == "asm") {
+            error(t, "an asm statement is not a declaration");
+        } else {
+            return type_word(words);
+        }
+        return true;
+    }
+
+    // _Alignas(type) or _Alignas(constant expression); _Alignas(0) has no effect.
+    void alignas_specifier(attribute_set& out) {
+        const token& at = next();
+        expect("(", "after _Alignas");
+        const std::int64_t n = starts_type(0) ? static_cast<std::int64_t>(type_name().alignment()) : expression();
+        expect(")", "after _Alignas(");
+        if (n != 0) out.field.aligned = std::max(out.field.aligned, checked_alignment(at, n));
+    }
+
+    /// One word of the type: a built-in type's keyword, struct, union or enum with
+    /// what follows, or a typedef name as the only type word. False, consuming
+    /// nothing, for any other word.
+    bool type_word(type_words& words) {
+        const token& t = peek();
+        const std::string_view w = t.text;
+        const bool first = words.none();
+        if (w == "signed" || w == "__signed__" || w == "__signed" || w == "unsigned") {
+            if (words.sign)
+                error(t, words.sign->text == w ? "repeated " + describe(t)
+                                               : describe(t) + " after " + describe(*words.sign));
+            words.sign = t;
+        } else if (w == "long") {
+            if (++words.longs > 2) error(t, "'long long long' is too long");
+        } else if (w == "short") {
+            ++words.shorts;
+        } else if (w == "int") {
+            ++words.ints;
+        } else if (w == "_Complex" || w == "__complex__") {
+            words.complex = true;
+        } else if ((w.starts_with("_Float") || w == "__float128") &&
+                   (!words.base.empty() || words.named || words.sign || words.longs + words.shorts + words.ints != 0)) {
+            // After a type it is the name being declared: glibc's `typedef float
+            // _Float32;` for compilers without the type (clang, g++ before 13).
+            return false;
+        } else if (is_base_keyword(w)) {
+            second_type(words, t);
+            words.base = w;
+        } else if (w == "struct" || w == "union" || w == "enum") {
+            second_type(words, t);
+            if (first) words.first = t;
+            next();
+            words.named = w == "enum" ? ctype::of(enumeration())
+                                      : record(w == "struct" ? layout_kind::struct_ : layout_kind::union_);
+            words.named_as = words.named->spelling();
+            return true;
+        } else if (first) {
+            ctype named;
+            if (!typedef_name(w, named)) return false;
+            words.named = std::move(named);
+            words.named_as = describe(t);
+            words.first = t;
+            next();
+            return true;
+        } else {
+            return false;
+        }
+        if (first) words.first = t;
+        if (!words.written.empty()) words.written += ' ';
+        words.written += w;
+        next();
+        return true;
+    }
+
+    /// A second word that is a type on its own ("int char", "struct s double").
+    void second_type(const type_words& words, const token& t) const {
+        if (!words.base.empty() || words.named)
+            error(t, "two types in one declaration: " + describe(t) + " after " + words.base_spelling());
+    }
+
+    /// The mapping phase: the one type the words name.
+    ctype type_of(const type_words& words) const {
+        if (words.none()) {
             const token& t = peek();
             if (t.kind == token_kind::identifier) error(t, "unknown type name " + describe(t));
             error(t, "expected a type, found " + describe(t));
         }
-        if (have_type) {
-            if (sign != 0 || longs + shorts + ints != 0 || complex)
-                error(out.where, "'signed', 'unsigned', 'short', 'long', 'int' or '_Complex' with " +
-                                     out.base.spelling());
-            return out;
-        }
-        out.base = ctype::of(builtin(base, sign, longs, shorts, ints, complex, int128, out.where));
-        return out;
+        if (!words.named) return ctype::of(builtin(words));
+        if (!words.no_keywords())
+            error(words.first, "invalid combination of type specifiers: '" + words.written + "' with " +
+                                   words.named_as);
+        return *words.named;
     }
 
     /// A typedef name (or a built-in one the compiler predefines) as a type.
@@ -422,52 +466,61 @@ private:
         return false;
     }
 
-    layout builtin(const std::string& base, int sign, int longs, int shorts, int ints, bool complex,
-                   bool int128, const token& at) const {
-        const auto bad = [&] { error(at, "invalid combination of type specifiers"); };
-        const auto wide = [&](std::string name, std::size_t size, std::size_t alignment) {
-            return layout::opaque(complex ? "_Complex " + name : name, complex ? 2 * size : size, alignment);
-        };
-        if (int128) {
-            if (longs + shorts + ints != 0 || complex) bad();
-            return layout::opaque(sign > 0 ? "unsigned __int128" : "__int128", 16, 16);
+    /// The built-in type a set of keywords names: C11's list (6.7.2p2) with GNU's
+    /// __int128 and _FloatN. A set that names none is an error naming its words.
+    layout builtin(const type_words& w) const {
+        if (w.base.empty() || w.base == "char" || w.base == "__int128") return integer(w);
+        return non_integer(w);
+    }
+
+    [[noreturn]] void invalid_combination(const type_words& w) const {
+        error(w.first, "invalid combination of type specifiers: '" + w.written + "'");
+    }
+
+    /// char (plain, signed and unsigned: three types), __int128, and int with at most
+    /// one of short, long and long long.
+    layout integer(const type_words& w) const {
+        const bool u = w.sign && w.sign->text == "unsigned";
+        const int sizes = w.longs + w.shorts + w.ints;
+        if (w.base == "__int128") {
+            if (sizes != 0 || w.complex) invalid_combination(w);
+            return layout::opaque(u ? "unsigned __int128" : "__int128", 16, 16);
         }
-        if (base == "void" || base == "float" || base == "bool" || base == "_Bool" || base.starts_with("_Float") ||
-            base == "__float128") {
-            if (sign != 0 || longs + shorts + ints != 0) bad();
-            if (base == "void") {
-                if (complex) bad();
-                return layout();
-            }
-            if (base == "bool" || base == "_Bool") {
-                if (complex) bad();
-                return layout::of_scalar(scalar_kind::boolean);
-            }
-            if (base == "_Float64x") return wide(base, sizeof(long double), alignof(long double));
-            if (base == "_Float128" || base == "__float128") return wide(base, 16, 16);
-            const bool single = base == "float" || base == "_Float32";
-            if (complex) return wide(base, single ? 4 : 8, single ? 4 : 8);
-            return layout::of_scalar(single ? scalar_kind::float32 : scalar_kind::float64);
+        if (w.complex) error(w.first, "_Complex of an integer type is not supported");
+        if (w.base == "char") {
+            if (sizes != 0) invalid_combination(w);
+            if (!w.sign) return layout::of_scalar(scalar_kind::character);
+            return layout::of_scalar(u ? scalar_kind::uint8 : scalar_kind::int8);
         }
-        if (base == "double") {
-            if (sign != 0 || shorts + ints != 0 || longs > 1) bad();
-            if (longs == 1) return wide("long double", sizeof(long double), alignof(long double));
-            if (complex) return wide("double", 8, 8);
-            return layout::of_scalar(scalar_kind::float64);
-        }
-        if (complex) error(at, "_Complex of an integer type is not supported");
-        if (base == "char") {
-            if (longs + shorts + ints != 0) bad();
-            if (sign == 0) return layout::of_scalar(scalar_kind::character);
-            return layout::of_scalar(sign > 0 ? scalar_kind::uint8 : scalar_kind::int8);
-        }
-        if (ints > 1 || (shorts && longs) || shorts > 1) bad();
-        const bool u = sign > 0;
-        if (shorts) return layout::of_scalar(u ? scalar_kind_of<unsigned short>() : scalar_kind_of<short>());
-        if (longs == 2)
+        if (w.ints > 1 || w.shorts > 1 || (w.shorts != 0 && w.longs != 0)) invalid_combination(w);
+        if (w.shorts != 0) return layout::of_scalar(u ? scalar_kind_of<unsigned short>() : scalar_kind_of<short>());
+        if (w.longs == 2)
             return layout::of_scalar(u ? scalar_kind_of<unsigned long long>() : scalar_kind_of<long long>());
-        if (longs == 1) return layout::of_scalar(u ? scalar_kind_of<unsigned long>() : scalar_kind_of<long>());
+        if (w.longs == 1) return layout::of_scalar(u ? scalar_kind_of<unsigned long>() : scalar_kind_of<long>());
         return layout::of_scalar(u ? scalar_kind_of<unsigned>() : scalar_kind_of<int>());
+    }
+
+    /// void, bool and the floating-point types: _Complex goes with the floating ones,
+    /// 'long' with double alone, 'signed', 'unsigned', 'short' and 'int' with none.
+    layout non_integer(const type_words& w) const {
+        const std::string_view base = w.base;
+        const auto wide = [&](std::string_view name, std::size_t size, std::size_t alignment) {
+            const std::string spelled(name);
+            return layout::opaque(w.complex ? "_Complex " + spelled : spelled, w.complex ? 2 * size : size,
+                                  alignment);
+        };
+        const bool is_double = base == "double";
+        if (w.sign || w.shorts + w.ints != 0 || w.longs > (is_double ? 1 : 0)) invalid_combination(w);
+        if (base == "void" || base == "bool" || base == "_Bool") {
+            if (w.complex) invalid_combination(w);
+            return base == "void" ? layout() : layout::of_scalar(scalar_kind::boolean);
+        }
+        if (is_double && w.longs == 1) return wide("long double", sizeof(long double), alignof(long double));
+        if (base == "_Float64x") return wide(base, sizeof(long double), alignof(long double));
+        if (base == "_Float128" || base == "__float128") return wide(base, 16, 16);
+        const bool single = base == "float" || base == "_Float32";
+        if (w.complex) return wide(base, single ? 4 : 8, single ? 4 : 8);
+        return layout::of_scalar(single ? scalar_kind::float32 : scalar_kind::float64);
     }
 
     // struct/union [attributes] [tag] [{ members }] [attributes]
