@@ -177,6 +177,30 @@ TEST_CASE("layout misuse throws with the names", "[layout][error]") {
                          Catch::Message("layout::resolve(path=a..b): expected a field name at column 3"));
     CHECK_THROWS_MATCHES(s.offset_of("a-b"), memreg::bad_argument,
                          Catch::Message("layout::offset_of(path=a-b): expected '.' or '[' at column 2"));
+    CHECK_THROWS_MATCHES(s.resolve("a["), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=a[): expected an index and ']' at column 3"));
+    CHECK_THROWS_MATCHES(s.resolve("a[1"), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=a[1): expected an index and ']' at column 3"));
+    CHECK_THROWS_MATCHES(s.resolve("a[]"), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=a[]): expected an index and ']' at column 3"));
+    CHECK_THROWS_MATCHES(s.resolve("a[1]x"), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=a[1]x): expected '.' or '[' at column 5"));
+    CHECK_THROWS_MATCHES(s.resolve(".a"), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=.a): expected a field name at column 1"));
+    CHECK_THROWS_MATCHES(s.resolve("a."), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=a.): expected a field name at column 3"));
+    CHECK_THROWS_MATCHES(s.resolve("[0]"), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=[0]): struct s is not an array"));
+    // The type is checked before the index's syntax: the step cannot apply at all.
+    CHECK_THROWS_MATCHES(s.resolve("n[x"), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=n[x): int32_t is not an array"));
+    CHECK_THROWS_MATCHES(s.resolve("a[1].x"), memreg::bad_argument,
+                         Catch::Message("layout::resolve(path=a[1].x): int32_t has no fields"));
+    CHECK(s.resolve("").offset == 0);
+    CHECK(s.resolve("").type == &s);
+    CHECK(s.resolve("a[3]").offset == 12);
+    CHECK(s.resolve("n").offset == 16);
+    CHECK(layout::array_of(s, 3).resolve("[2].a[1]").offset == 2 * 20 + 4);
     CHECK_THROWS_MATCHES(i.element(), memreg::bad_argument,
                          Catch::Message("layout::element(type=int32_t): not an array"));
     CHECK_THROWS_MATCHES(s.scalar(), memreg::bad_argument,

@@ -444,65 +444,83 @@ constexpr bool is_identifier_char(char c) noexcept {
     return identifier_chars[static_cast<unsigned char>(c)];
 }
 
+/// The syntax of a member path, "hdr.len", "items[3].x" or "[2]": a field name
+/// (after a '.' unless it comes first) or an index in brackets, step by step. It
+/// knows nothing of types: layout::resolve says what each step reaches. A malformed
+/// step throws bad_argument naming `operation`, the path and the column.
+class path_reader {
+public:
+    path_reader(std::string_view path, const char* operation) noexcept
+        : path_(path), operation_(operation) {}
+
+    [[nodiscard]] bool done() const noexcept { return pos_ >= path_.size(); }
+    /// Whether the next step is an index.
+    [[nodiscard]] bool at_index() const noexcept { return path_[pos_] == '['; }
+
+    /// "[digits]": the index, or SIZE_MAX if it does not fit in a size_t.
+    std::size_t index() {
+        std::size_t j = pos_ + 1;
+        std::size_t value = 0;
+        bool overflow = false;
+        while (j < path_.size() && path_[j] >= '0' && path_[j] <= '9') {
+            const auto digit = static_cast<std::size_t>(path_[j] - '0');
+            if (value > (SIZE_MAX - digit) / 10) overflow = true;
+            value = value * 10 + digit;
+            ++j;
+        }
+        if (j == pos_ + 1 || j >= path_.size() || path_[j] != ']')
+            fail("expected an index and ']' at column " + std::to_string(pos_ + 2));
+        pos_ = j + 1;
+        return overflow ? SIZE_MAX : value;
+    }
+
+    /// ".name", or "name" as the first step.
+    std::string_view field_name() {
+        if (pos_ != 0) {
+            if (path_[pos_] != '.') fail("expected '.' or '[' at column " + std::to_string(pos_ + 1));
+            ++pos_;
+        }
+        std::size_t j = pos_;
+        while (j < path_.size() && is_identifier_char(path_[j])) ++j;
+        if (j == pos_) fail("expected a field name at column " + std::to_string(pos_ + 1));
+        const std::string_view name = path_.substr(pos_, j - pos_);
+        pos_ = j;
+        return name;
+    }
+
+    [[noreturn]] void fail(std::string_view reason) const { throw_path(operation_, path_, reason); }
+
+private:
+    std::string_view path_;
+    const char* operation_;
+    std::size_t pos_ = 0;
+};
+
 }  // namespace detail
 
 inline layout_member layout::resolve(std::string_view path, const char* operation,
                                      bool allow_bitfield) const {
     layout_member at{this, 0};
-    std::size_t i = 0;
-    if (path.empty()) return at;
-    while (i < path.size()) {
-        if (path[i] == '[') {
-            const layout& a = *at.type;
-            if (!a.is_array()) detail::throw_path(operation, path, a.name() + " is not an array");
-            std::size_t j = i + 1;
-            std::size_t index = 0;
-            bool overflow = false;
-            while (j < path.size() && path[j] >= '0' && path[j] <= '9') {
-                const std::size_t digit = static_cast<std::size_t>(path[j] - '0');
-                if (index > (SIZE_MAX - digit) / 10) overflow = true;
-                index = index * 10 + digit;
-                ++j;
-            }
-            if (j == i + 1 || j >= path.size() || path[j] != ']')
-                detail::throw_path(operation, path,
-                                   "expected an index and ']' at column " + std::to_string(i + 2));
-            if (overflow || index >= a.count()) {
-                if (overflow) index = SIZE_MAX;
-                detail::throw_path_index(operation, path, index, a);
-            }
-            at = {&a.element(), at.offset + index * a.element().size()};
-            i = j + 1;
+    detail::path_reader steps(path, operation);
+    while (!steps.done()) {
+        if (steps.at_index()) {
+            const layout& array = *at.type;
+            if (!array.is_array()) steps.fail(array.name() + " is not an array");
+            const std::size_t index = steps.index();
+            if (index >= array.count()) detail::throw_path_index(operation, path, index, array);
+            at = {&array.element(), at.offset + index * array.element().size()};
             continue;
         }
-        if (i != 0) {
-            if (path[i] != '.')
-                detail::throw_path(operation, path,
-                                   "expected '.' or '[' at column " + std::to_string(i + 1));
-            ++i;
-        }
-        std::size_t j = i;
-        while (j < path.size() && detail::is_identifier_char(path[j])) ++j;
-        if (j == i)
-            detail::throw_path(operation, path,
-                               "expected a field name at column " + std::to_string(i + 1));
-        const std::string_view name = path.substr(i, j - i);
+        const std::string_view name = steps.field_name();
         const layout& record = *at.type;
-        if (!record.is_record())
-            detail::throw_path(operation, path, record.name() + " has no fields");
+        if (!record.is_record()) steps.fail(record.name() + " has no fields");
         layout_member found{};
-        if (!record.find(name, found))
-            detail::throw_path(operation, path,
-                               record.name() + " has no field '" + std::string(name) + "'");
+        if (!record.find(name, found)) steps.fail(record.name() + " has no field '" + std::string(name) + "'");
         at = {found.type, at.offset + found.offset, found.bit_offset, found.bit_width};
-        i = j;
         if (at.bit_width != 0 && !allow_bitfield)
-            detail::throw_path(operation, path,
-                               "'" + std::string(name) + "' is a bit-field (" +
-                                   std::to_string(at.bit_width) + " bits at bit " +
-                                   std::to_string(at.bit_offset) + " of byte " +
-                                   std::to_string(at.offset) +
-                                   "): read it with read_bitfield or write_bitfield");
+            steps.fail("'" + std::string(name) + "' is a bit-field (" + std::to_string(at.bit_width) +
+                       " bits at bit " + std::to_string(at.bit_offset) + " of byte " +
+                       std::to_string(at.offset) + "): read it with read_bitfield or write_bitfield");
     }
     return at;
 }
