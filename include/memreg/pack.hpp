@@ -299,30 +299,29 @@ struct pack_field {
     }
 };
 
+/// Whether an option takes a value (from pack's source, to unpack's sink): all but
+/// 'x', 'X' and the options that only set the byte order or the alignment.
+constexpr bool takes_value(pack_kind kind) noexcept {
+    return kind != pack_kind::padding && kind != pack_kind::align && kind != pack_kind::nop;
+}
+
 /// Takes the field's value from the source, as its kind asks.
 template <class Source>
 void take_value(pack_field& field, Source& source, int& count) {
+    if (!takes_value(field.item.kind)) return;
+    field.value = ++count;
     switch (field.item.kind) {
         case pack_kind::integer:
-        case pack_kind::unsigned_int:
-            field.value = ++count;
-            field.integer = source.integer(count);
-            break;
+        case pack_kind::unsigned_int: field.integer = source.integer(count); break;
         case pack_kind::float32:
         case pack_kind::number:
-        case pack_kind::float64:
-            field.value = ++count;
-            field.number = source.number(count);
-            break;
+        case pack_kind::float64: field.number = source.number(count); break;
         case pack_kind::fixed_string:
         case pack_kind::string:
-        case pack_kind::zstring:
-            field.value = ++count;
-            field.text = source.string(count);
-            break;
+        case pack_kind::zstring: field.text = source.string(count); break;
         case pack_kind::padding:
         case pack_kind::align:
-        case pack_kind::nop: break;
+        case pack_kind::nop: break;  // no value: returned above
     }
 }
 
@@ -659,9 +658,8 @@ std::size_t unpack(const_region r, std::size_t offset, std::string_view format, 
         if (!detail::fits(pos, detail::saturating_add(item.padding, item.size), r.size()))
             detail::throw_outside("unpack", pos, item.padding + item.size, r.size());
         pos += item.padding;
-        const bool has_value = item.kind != pack_kind::nop && item.kind != pack_kind::align &&
-                               item.kind != pack_kind::padding;
-        pos = has_value ? detail::read_field(r, pos, item, ++count, sink) : pos + item.size;
+        pos = detail::takes_value(item.kind) ? detail::read_field(r, pos, item, ++count, sink)
+                                             : pos + item.size;
     }
     return pos;
 }
