@@ -30,6 +30,7 @@
 #include <system_error>
 
 #include "allocator.hpp"
+#include "detail/first_fault.hpp"
 #include "detail/poison.hpp"
 #include "detail/upstream.hpp"
 #include "error.hpp"
@@ -150,7 +151,7 @@ public:
         if (r.empty()) return;
         if (chunk* c = small_.chunk_of(r.data())) [[likely]] {
             if (const char* why = small_.check_live(c, r.data(), r.size())) [[unlikely]]
-                return note_fault(r, why);
+                return fault_.note(r, why);
             small_.push(r.data(), detail::heap_parts::class_of(r.size()));
             live_bytes_ -= r.size();
             --live_blocks_;
@@ -177,7 +178,7 @@ public:
         const bool was_small = c != nullptr;
         if (was_small) {
             if (const char* why = small_.check_live(c, r.data(), r.size())) {
-                note_fault(r, why);
+                fault_.note(r, why);
                 return {};
             }
             if (is_small(n, alignment)) {
@@ -188,11 +189,11 @@ public:
         } else {
             const large_header* h = large_.find(r.data());
             if (h == nullptr) {
-                note_fault(r, "block was not allocated by this heap, or was freed twice");
+                fault_.note(r, "block was not allocated by this heap, or was freed twice");
                 return {};
             }
             if (h->size != r.size()) {
-                note_fault(r, "size differs from the size the block was allocated with");
+                fault_.note(r, "size differs from the size the block was allocated with");
                 return {};
             }
             if (!is_small(n, alignment) && is_aligned(r.data(), alignment))
@@ -229,13 +230,9 @@ public:
     /// naming the first fault: a bad free seen by deallocate, a block freed twice,
     /// a free-list link pointing outside the heap, a large block header overwritten.
     void validate() const {
-        if (fault_.reason != nullptr)
-            MEMREG_THROW(corruption(detail::message("heap::deallocate")
-                                        .arg("size", fault_.size)
-                                        .arg("address", fault_.address)
-                                        .because(fault_.reason)));
+        fault_.report("heap::deallocate");
         small_.validate();
-        std::size_t held = large_.validate() + small_.table_bytes() + large_.table_bytes();
+        std::size_t held = large_.validate() + small_.table().storage_bytes() + large_.table().storage_bytes();
         small_.for_each_chunk([&](chunk* c) { held += c->size; });
         if (held != capacity_)
             MEMREG_THROW(corruption(detail::message("heap::validate")
@@ -298,35 +295,38 @@ private:
         return {};
     }
 
-    void note_fault(region r, const char* reason) noexcept {
-        if (fault_.reason != nullptr) return;  // the first one explains the rest
-        fault_ = {reason, r.size(), reinterpret_cast<std::uintptr_t>(r.data())};
-    }
-
-    /// Room in a table for one more entry: storage from the upstream, within
-    /// the maximum. False when there is none to be had.
-    template <class Table>
-    bool reserve_entry(Table& table) noexcept {
-        if (!table.table_full()) return true;
-        const std::size_t bytes = table.table_next_bytes();
+    /// Room in `table` for one more entry: when it is full, storage twice as large
+    /// from the upstream (within the maximum), the old storage given back. False
+    /// when there is none to be had.
+    bool reserve_entry(detail::heap_parts::address_table& table) noexcept {
+        using slot = detail::heap_parts::address_table::slot;
+        if (!table.full()) return true;
+        const std::size_t bytes = table.next_storage_bytes();
         if (bytes > room()) return false;
-        const region raw = upstream_.get().try_allocate(bytes, alignof(detail::heap_parts::address_table::slot));
+        const region raw = upstream_.get().try_allocate(bytes, alignof(slot));
         if (raw.empty()) return false;
         capacity_ += raw.size();
-        const std::size_t old_bytes = table.table_bytes();
-        if (auto* old = table.grow_table(raw.data())) {
-            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(old), old_bytes),
-                                       alignof(detail::heap_parts::address_table::slot));
+        const std::size_t old_bytes = table.storage_bytes();
+        if (slot* old = table.rehash(reinterpret_cast<slot*>(raw.data()))) {
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(old), old_bytes), alignof(slot));
             capacity_ -= old_bytes;
         }
         return true;
+    }
+
+    /// Gives a table's storage back to the upstream (when the heap goes away).
+    void release_table(const detail::heap_parts::address_table& table) noexcept {
+        using slot = detail::heap_parts::address_table::slot;
+        if (slot* s = table.storage())
+            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(s), table.storage_bytes()),
+                                       alignof(slot));
     }
 
     /// A chunk of `size` bytes (at most 64 KiB) on a 64 KiB boundary, carved
     /// from now on (or kept as a spare). False when the upstream or the maximum
     /// says no.
     bool new_small_chunk(std::size_t size, bool spare) noexcept {
-        if (size > room() || !reserve_entry(small_) || size > room()) return false;
+        if (size > room() || !reserve_entry(small_.table()) || size > room()) return false;
         const region raw = upstream_.get().try_allocate(size, detail::heap_parts::window);
         if (raw.empty()) return false;
         capacity_ += raw.size();
@@ -378,7 +378,7 @@ private:
         const std::size_t offset = detail::heap_parts::large_offset(alignment);
         if (n > room() || offset > room() - n) return {};
         const std::size_t upstream_alignment = std::max(alignment, granule);
-        if (!reserve_entry(large_) || n > room() || offset > room() - n) return {};
+        if (!reserve_entry(large_.table()) || n > room() || offset > room() - n) return {};
         const region raw = upstream_.get().try_allocate(offset + n, upstream_alignment);
         if (raw.empty()) return {};
         capacity_ += raw.size();
@@ -389,12 +389,12 @@ private:
     void free_large(region r) noexcept {
         detail::heap_parts::large_header* h = large_.find(r.data());
         if (h == nullptr) {
-            note_fault(r, "block was not allocated by this heap, or was freed twice");
+            fault_.note(r, "block was not allocated by this heap, or was freed twice");
             return;
         }
         if (h->size != r.size()) {
             // Perhaps another block now at the same address: never free that one.
-            note_fault(r, "size differs from the size the block was allocated with");
+            fault_.note(r, "size differs from the size the block was allocated with");
             return;
         }
         large_.unlink(h);
@@ -451,13 +451,8 @@ private:
             upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(c), size),
                                        detail::heap_parts::window);
         });
-        constexpr std::size_t slot_alignment = alignof(detail::heap_parts::address_table::slot);
-        if (auto* s = small_.table_storage())
-            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(s), small_.table_bytes()),
-                                       slot_alignment);
-        if (auto* s = large_.table_storage())
-            upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(s), large_.table_bytes()),
-                                       slot_alignment);
+        release_table(small_.table());
+        release_table(large_.table());
     }
 
     detail::heap_parts::small_blocks small_{this};  // first: the fast paths touch it and the counters
@@ -467,11 +462,7 @@ private:
     std::size_t capacity_ = 0;
     std::size_t maximum_ = 0;
     detail::heap_parts::large_blocks large_{this};
-    struct {
-        const char* reason;
-        std::size_t size;
-        std::uintptr_t address;
-    } fault_{};
+    detail::first_fault fault_;  // the first bad free, for validate()
     [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;
 };
 

@@ -24,6 +24,7 @@
 #include <new>
 
 #include "allocator.hpp"
+#include "detail/first_fault.hpp"
 #include "detail/poison.hpp"
 #include "detail/upstream.hpp"
 #include "error.hpp"
@@ -137,15 +138,15 @@ public:
         std::byte* p = r.data();
         const detail::pool_chunk* c = chunk_of(p);
         if (c == nullptr) [[unlikely]]
-            return note_fault(r, "block is in none of the pool's chunks (another allocator's, or "
+            return fault_.note(r, "block is in none of the pool's chunks (another allocator's, or "
                                  "not allocated at all?)");
         if (!on_block(c, p)) [[unlikely]]
-            return note_fault(r, "address is not the start of one of the pool's blocks");
+            return fault_.note(r, "address is not the start of one of the pool's blocks");
         if (r.size() > block_size_) [[unlikely]]
-            return note_fault(r, "size is larger than the pool's blocks");
+            return fault_.note(r, "size is larger than the pool's blocks");
         const auto address = reinterpret_cast<std::uintptr_t>(p);
         if (detail::read_check_word(p) == (address ^ key_)) [[unlikely]]
-            return note_fault(r, "block freed twice (it is free already)");
+            return fault_.note(r, "block freed twice (it is free already)");
         if constexpr (detail::poison_mode != detail::poison_kind::asan) detail::poison(p, stride_);
         free_ = ::new (static_cast<void*>(p)) free_block{free_, address ^ key_};
         --live_;
@@ -163,11 +164,7 @@ public:
     /// free list: a link pointing outside the pool's chunks or off the block
     /// grid, or a list that loops.
     void validate() const {
-        if (fault_.reason != nullptr)
-            MEMREG_THROW(corruption(detail::message("pool::deallocate")
-                                        .arg("size", fault_.size)
-                                        .arg("address", fault_.address)
-                                        .because(fault_.reason)));
+        fault_.report("pool::deallocate");
         std::size_t seen = 0;
         for (const void* b = free_; b != nullptr; b = detail::read_link(b)) {
             const auto* p = static_cast<const std::byte*>(b);
@@ -276,11 +273,6 @@ private:
         return (stride_ & (stride_ - 1)) == 0 ? (offset & (stride_ - 1)) == 0 : offset % stride_ == 0;
     }
 
-    void note_fault(region r, const char* reason) noexcept {
-        if (fault_.reason != nullptr) return;  // the first one explains the rest
-        fault_ = {reason, r.size(), reinterpret_cast<std::uintptr_t>(r.data())};
-    }
-
     /// Whether p is the start of a carved block of one of the chunks.
     [[nodiscard]] bool on_grid(const std::byte* p) const noexcept {
         for (detail::pool_chunk* c = chunks_; c != nullptr; c = c->next) {
@@ -310,11 +302,7 @@ private:
     std::size_t index_capacity_ = 4;
     mutable const detail::pool_chunk* last_ = nullptr;  // the chunk last freed to
     std::uintptr_t key_ = reinterpret_cast<std::uintptr_t>(this) ^ 0x706f6f6c2e6d656dULL;
-    struct {
-        const char* reason;
-        std::size_t size;
-        std::uintptr_t address;
-    } fault_{};
+    detail::first_fault fault_;  // the first bad free, for validate()
     [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;
 };
 

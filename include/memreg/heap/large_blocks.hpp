@@ -68,14 +68,10 @@ public:
         --count_;
     }
 
-    /// Whether linking one more block needs table storage first.
-    [[nodiscard]] bool table_full() const noexcept { return table_.full(); }
-    [[nodiscard]] std::size_t table_next_bytes() const noexcept { return table_.next_storage_bytes(); }
-    [[nodiscard]] std::size_t table_bytes() const noexcept { return table_.storage_bytes(); }
-    [[nodiscard]] address_table::slot* table_storage() const noexcept { return table_.storage(); }
-    address_table::slot* grow_table(std::byte* storage) noexcept {
-        return table_.rehash(reinterpret_cast<address_table::slot*>(storage));
-    }
+    /// The table of every live large block, whose storage the heap provides from its
+    /// upstream when it is full (heap::reserve_entry) and gives back.
+    [[nodiscard]] address_table& table() noexcept { return table_; }
+    [[nodiscard]] const address_table& table() const noexcept { return table_; }
 
     [[nodiscard]] large_header* head() const noexcept { return head_; }
     [[nodiscard]] std::size_t count() const noexcept { return count_; }

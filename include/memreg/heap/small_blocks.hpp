@@ -214,15 +214,10 @@ public:
         return true;
     }
 
-    /// Whether adding a chunk needs table storage first (table_storage_bytes()).
-    [[nodiscard]] bool table_full() const noexcept { return table_.full(); }
-    [[nodiscard]] std::size_t table_next_bytes() const noexcept { return table_.next_storage_bytes(); }
-    [[nodiscard]] std::size_t table_bytes() const noexcept { return table_.storage_bytes(); }
-    [[nodiscard]] address_table::slot* table_storage() const noexcept { return table_.storage(); }
-    /// Moves the table to `storage`; returns the old storage to give back (or null).
-    address_table::slot* grow_table(std::byte* storage) noexcept {
-        return table_.rehash(reinterpret_cast<address_table::slot*>(storage));
-    }
+    /// The table of every chunk, whose storage the heap provides from its
+    /// upstream when it is full (heap::reserve_entry) and gives back.
+    [[nodiscard]] address_table& table() noexcept { return table_; }
+    [[nodiscard]] const address_table& table() const noexcept { return table_; }
 
     /// Registers a chunk (at a 64 KiB boundary, at most 64 KiB; the table not
     /// full) and keeps it for later: carving takes it when the current one is full.
