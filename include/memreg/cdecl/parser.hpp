@@ -349,7 +349,8 @@ private:
     void alignas_specifier(attribute_set& out) {
         const token& at = next();
         expect("(", "after _Alignas");
-        const std::int64_t n = starts_type(0) ? static_cast<std::int64_t>(type_name().alignment()) : expression();
+        const std::int64_t n =
+            starts_type(0) ? static_cast<std::int64_t>(type_name().alignment()) : expression();
         expect(")", "after _Alignas(");
         if (n != 0) out.field.aligned = std::max(out.field.aligned, checked_alignment(at, n));
     }
@@ -375,7 +376,8 @@ private:
         } else if (w == "_Complex" || w == "__complex__") {
             words.complex = true;
         } else if ((w.starts_with("_Float") || w == "__float128") &&
-                   (!words.base.empty() || words.named || words.sign || words.longs + words.shorts + words.ints != 0)) {
+                   (!words.base.empty() || words.named || words.sign ||
+                    words.longs + words.shorts + words.ints != 0)) {
             // After a type it is the name being declared: glibc's `typedef float
             // _Float32;` for compilers without the type (clang, g++ before 13).
             return false;
@@ -408,7 +410,7 @@ private:
         return true;
     }
 
-    /// A second word that is a type on its own ("int char", "struct s double").
+    /// A second word that is a type on its own ("char double", "struct s float").
     void second_type(const type_words& words, const token& t) const {
         if (!words.base.empty() || words.named)
             error(t, "two types in one declaration: " + describe(t) + " after " + words.base_spelling());
