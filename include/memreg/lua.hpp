@@ -60,6 +60,14 @@ inline int open(lua_State* L) {
     lua_pushliteral(L, "memreg " MEMREG_VERSION_STRING " (" LUA_VERSION ")");
 #endif
     lua_setfield(L, module, "version");
+    // The registry keys by kind ("region" -> "memreg.region@<version>"): what the
+    // debug library finds the binding's metatables and tables under.
+    lua_newtable(L);
+    for (const detail::registry_key& k : detail::registry_keys) {
+        lua_pushstring(L, k.key);
+        lua_setfield(L, -2, k.kind);
+    }
+    lua_setfield(L, module, "registry_keys");
     lua_settop(L, module);
     return 1;
 }

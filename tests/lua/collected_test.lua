@@ -79,19 +79,22 @@ local module_calls = {
     typeof = {view = true, ctype = true}, offsetof = {view = false, ctype = true},
 }
 
--- The metatables, by kind ("memreg.region" -> "region"); a kind without a maker fails.
+-- The metatables, by kind (the binding's memreg.registry_keys: "region" ->
+-- "memreg.region@<version>"); a kind without a maker fails.
 local function metatables()
     local found = {}
     for _, make in pairs(makers) do make() end  -- every metatable exists now
-    for key, mt in pairs(debug.getregistry()) do
-        if type(key) == "string" and key:match("^memreg%.") and type(mt) == "table" then
+    local registry = debug.getregistry()
+    for kind, key in pairs(memreg.registry_keys) do
+        local mt = registry[key]
+        if type(mt) == "table" then
             local functions = {}
             for k, v in pairs(mt) do if type(v) == "function" then functions[k] = v end end
             local index = rawget(mt, "__index")
             if type(index) == "table" then
                 for k, v in pairs(index) do if type(v) == "function" then functions[k] = v end end
             end
-            if next(functions) then found[key:sub(8)] = functions end
+            if next(functions) then found[kind] = functions end
         end
     end
     return found
@@ -201,7 +204,7 @@ end
 -- Last (it kills the state's declarations): the cdecl registry after its __gc, called
 -- by hand (only lua_close collects it; tests/lua/struct_close_test.lua covers that).
 t.test("cdecl_registry.__gc, then cdef and type names", function()
-    local registry = debug.getregistry()["memreg.cdecl"]
+    local registry = debug.getregistry()[memreg.registry_keys.cdecl]
     local gc = found.cdecl_registry.__gc
     gc(registry) gc(registry)  -- twice: destroyed once
     t.raises("the C declaration registry was collected", memreg.cdef, "typedef int late_t;")
@@ -212,7 +215,7 @@ end)
 -- lua_close runs (tests/lua/close_test.lua), called by hand: every memreg object of
 -- the state is dead at once, and none can be made after.
 t.test("objects.__gc, then every object is dead and none is made", function()
-    local objects_mt = debug.getregistry()["memreg.objects"]
+    local objects_mt = debug.getregistry()[memreg.registry_keys.objects]
     local owner
     for _, v in pairs(debug.getregistry()) do
         if type(v) == "userdata" and debug.getmetatable(v) == objects_mt then owner = v end

@@ -247,10 +247,16 @@ local function coverage_names()
     add("ffi.", require "memreg.ffi", {})  -- memreg.ffi: Lua over the region methods
     if type(host) == "table" then add("host.", host, {}) end
     -- luaL_newmetatable files every metatable under its name on every version
-    -- (__name is only set by 5.3+).
+    -- (__name is only set by 5.3+): the binding's memreg.registry_keys name them all.
+    -- A "memreg." key that is not among them would escape this check: it fails.
+    local kinds = {}
+    for kind, key in pairs(memreg.registry_keys) do kinds[key] = kind end
     for key, mt in pairs(debug.getregistry()) do
-        if type(key) == "string" and key:match("^memreg%.") and type(mt) == "table" then
-            local type_name = key:sub(8)
+        if type(key) == "string" and key:match("^memreg%.") and not kinds[key] then
+            fail(key, "a registry key that memreg.registry_keys does not list")
+        end
+        local type_name = kinds[key]
+        if type_name and type(mt) == "table" then
             for k, v in pairs(mt) do
                 if type(v) == "function" then names[type_name .. "." .. k] = true end
             end

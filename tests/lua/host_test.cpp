@@ -165,6 +165,53 @@ TEST_CASE("check_region serves a host's own C functions", "[lua][host]") {
           "bad argument #1 to 'host_sum' (region is invalid (freed, resized or its arena reset))");
 }
 
+TEST_CASE("a region of another memreg version is refused, not misread", "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    lua_register(L, "host_sum", host_sum);
+    CHECK(run(L, "real = memreg.fromstring('\\1\\2\\3')") == "");
+    lua_getglobal(L, "real");
+    const void* real = lua_touserdata(L, -1);
+    REQUIRE(memreg::lua::to_userdata(L, -1) != nullptr);
+    // Another copy of memreg in the process files its metatables under its own
+    // version's keys; its region userdata may have this copy's layout byte for byte
+    // (here: a copy of a live region of this one). Neither copy takes the other's.
+    struct foreign_case {
+        const char* key;
+        const char* name;  // as messages give it
+    };
+    const foreign_case cases[] = {{"memreg.region@0.0.9", "region (memreg 0.0.9)"},
+                                  {"memreg.region", "region (an older memreg)"}};
+    for (const foreign_case& c : cases) {
+        CAPTURE(c.key);
+        constexpr std::size_t size = sizeof(memreg::lua::region_userdata);
+        void* p = lua_newuserdata(L, size);
+        std::memcpy(p, real, size);
+        luaL_newmetatable(L, c.key);
+        lua_pushstring(L, c.key);
+        lua_setfield(L, -2, "__name");  // 5.3+ sets it, older versions do not
+        lua_setmetatable(L, -2);
+        CHECK(memreg::lua::to_userdata(L, -1) == nullptr);
+        CHECK(memreg::lua::to_region(L, -1).empty());
+        lua_setglobal(L, "foreign");
+        const std::string got = std::string("got ") + c.name + ")";
+        CHECK(run(L, "host_sum(foreign)") == "bad argument #1 to 'host_sum' (region expected, " + got);
+        CHECK(run(L, "memreg.new(4):copy(0, foreign)") ==
+              "bad argument #3 to 'copy' (region or string expected, " + got);
+        CHECK(run(L, "real.tostring(foreign)") == "bad argument #1 to 'tostring' (region expected, " + got);
+        CHECK(run(L, "assert(not memreg.isregion(foreign))") == "");
+        CHECK(run(L, "memreg.buffer.len(foreign)").find("buffer expected") != std::string::npos);
+    }
+    lua_pop(L, 1);
+    // This copy's own keys carry its version, made in one place (lua/config.hpp).
+    CHECK(std::string(memreg::lua::region_metatable) == "memreg.region@" MEMREG_VERSION_STRING);
+    CHECK(run(L, "assert(memreg.registry_keys.region == '" + std::string(memreg::lua::region_metatable) +
+                     "' and getmetatable(real) == memreg.registry_keys.region)") == "");
+    CHECK(run(L, "host_sum(memreg.heap())") ==
+          "bad argument #1 to 'host_sum' (region expected, got heap)");
+    CHECK(run(L, "assert(host_sum(real) == 6)") == "");
+}
+
 TEST_CASE("protect turns every C++ exception into a Lua error after destructors ran",
           "[lua][host]") {
     auto state = make_state();

@@ -291,7 +291,8 @@ end)
 
 t.test("the metatable is protected", function()
     local r = memreg.new(1)
-    t.eq(getmetatable(r), "memreg.region")
+    t.eq(getmetatable(r), memreg.registry_keys.region)
+    t.eq(memreg.registry_keys.region, "memreg.region@" .. memreg.version:match("^memreg (%S+)"))
 end)
 
 t.test("many regions come and go (collector frees them)", function()

@@ -370,7 +370,7 @@ t.test("the raw __gc checks its argument and runs once", function()
     t.raises("view(): view used after it was collected", function() return p.hdr end)
     t.raises("tostring(): ctype used after it was collected", tostring, ct)
     t.eq(r:read_u32(4), 7)  -- the region lives on
-    local cdecl = debug.getregistry()["memreg.cdecl"]
+    local cdecl = debug.getregistry()[memreg.registry_keys.cdecl]
     t.raises("bad argument #1 to '__gc' (cdecl registry expected, got", debug.getmetatable(cdecl).__gc, r)
     collectgarbage(); collectgarbage()  -- the collector's __gc then does nothing either
 end)
@@ -592,7 +592,7 @@ end)
 
 -- Last: it leaves this state without a registry.
 t.test("a registry finalized by hand refuses cdef and type names from then on", function()
-    local cdecl = debug.getregistry()["memreg.cdecl"]
+    local cdecl = debug.getregistry()[memreg.registry_keys.cdecl]
     local registry_gc = debug.getmetatable(cdecl).__gc
     local T = memreg.typeof("packet")  -- a ctype keeps its type without the registry
     registry_gc(cdecl)

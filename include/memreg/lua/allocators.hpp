@@ -86,12 +86,12 @@ private:
 
 template <class A> struct box_names;
 template <> struct box_names<memreg::heap<>> {
-    static constexpr const char* metatable = "memreg.heap";
+    static constexpr const char* metatable = heap_metatable;
     static constexpr const char* kind = "heap";
     static constexpr const char* alloc = "heap:alloc";
 };
 template <> struct box_names<memreg::arena<>> {
-    static constexpr const char* metatable = "memreg.arena";
+    static constexpr const char* metatable = arena_metatable;
     static constexpr const char* kind = "arena";
     static constexpr const char* alloc = "arena:alloc";
 };
@@ -251,18 +251,14 @@ inline int arena_reset(lua_State* L) {
 
 template <class A>
 void register_box(lua_State* L, const luaL_Reg* methods) {
-    luaL_newmetatable(L, box_names<A>::metatable);
-    lua_pushcfunction(L, protect<box_gc<A>>);
-    lua_setfield(L, -2, "__gc");
-    lua_newtable(L);
-    lua_pushcfunction(L, protect<box_alloc<A>>);
-    lua_setfield(L, -2, "alloc");
-    set_functions(L, -1, methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushstring(L, box_names<A>::metatable);
-    lua_setfield(L, -2, "__metatable");
-    lua_pushstring(L, box_names<A>::metatable);
-    lua_setfield(L, -2, "__name");
+    static const luaL_Reg metamethods[] = {{"__gc", protect<box_gc<A>>}, {nullptr, nullptr}};
+    if (new_metatable(L, box_names<A>::metatable, metamethods)) {
+        lua_newtable(L);
+        lua_pushcfunction(L, protect<box_alloc<A>>);
+        lua_setfield(L, -2, "alloc");
+        set_functions(L, -1, methods);
+        lua_setfield(L, -2, "__index");
+    }
     lua_pop(L, 1);
 }
 

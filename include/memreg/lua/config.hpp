@@ -38,6 +38,7 @@ extern "C" {
 #endif
 
 #include "../error.hpp"
+#include "../version.hpp"
 
 #if !defined(LUA_VERSION_NUM) || LUA_VERSION_NUM < 501
 #error "memreg/lua.hpp needs Lua 5.1 or later (or LuaJIT 2.1)"
@@ -61,7 +62,80 @@ inline constexpr std::size_t max_size =
 /// Integers with |v| <= 2^53 are exact as doubles.
 inline constexpr std::int64_t max_exact_double = std::int64_t{1} << 53;
 
+// ---- Registry keys ----
+//
+// Every string key the binding files in the Lua registry — metatable names
+// (luaL_newmetatable) and tables — is "memreg.<kind>@<version>", made here and only
+// here. Two copies of memreg in one process (a host's and a module's) share a state's
+// registry: copies of the same version share metatables and tables (same layout, same
+// code), copies of different versions never see, take or misread each other's userdata.
+// Light-userdata keys (the addresses of variables of one copy) need no version.
+#define MEMREG_LUA_REGISTRY_KEY_(kind) "memreg." kind "@" MEMREG_VERSION_STRING
+
+/// The registry name of the region metatable (luaL_checkudata(L, i, region_metatable)
+/// works too). Its __index is the method table that register functions add to.
+inline constexpr const char* region_metatable = MEMREG_LUA_REGISTRY_KEY_("region");
+/// The registry name of the metatable of ctypes (memreg.typeof's results).
+inline constexpr const char* ctype_metatable = MEMREG_LUA_REGISTRY_KEY_("ctype");
+/// The registry name of the metatable of typed views (r:view, r:array).
+inline constexpr const char* view_metatable = MEMREG_LUA_REGISTRY_KEY_("view");
+
 namespace detail {
+
+/// The weak-keyed table region userdata -> host owner value (push_region).
+inline constexpr const char* anchors_key = MEMREG_LUA_REGISTRY_KEY_("anchors");
+/// The metatable of the state's owner of memreg objects (lifetime.hpp).
+inline constexpr const char* objects_metatable = MEMREG_LUA_REGISTRY_KEY_("objects");
+inline constexpr const char* heap_metatable = MEMREG_LUA_REGISTRY_KEY_("heap");
+inline constexpr const char* arena_metatable = MEMREG_LUA_REGISTRY_KEY_("arena");
+/// The state's cdecl registry (a userdata), and the type name -> ctype cache.
+inline constexpr const char* ctypes_key = MEMREG_LUA_REGISTRY_KEY_("cdecl");
+inline constexpr const char* ctype_cache_key = MEMREG_LUA_REGISTRY_KEY_("ctype_cache");
+/// The metatable of the userdata that holds the cdecl registry.
+inline constexpr const char* ctypes_metatable = MEMREG_LUA_REGISTRY_KEY_("cdecl_registry");
+
+/// Every key above by kind, for memreg.registry_keys (tests find the binding's
+/// metatables through it; a key missing here is a key the tests cannot see).
+struct registry_key {
+    const char* kind;
+    const char* key;
+};
+inline constexpr registry_key registry_keys[] = {
+    {"region", region_metatable},     {"ctype", ctype_metatable},
+    {"view", view_metatable},         {"anchors", anchors_key},
+    {"objects", objects_metatable},   {"heap", heap_metatable},
+    {"arena", arena_metatable},       {"cdecl", ctypes_key},
+    {"ctype_cache", ctype_cache_key}, {"cdecl_registry", ctypes_metatable},
+};
+
+/// The registry key's prefix, "memreg.", and its suffix, "@<version>".
+inline constexpr char registry_key_prefix[] = "memreg.";
+inline constexpr char registry_key_suffix[] = "@" MEMREG_VERSION_STRING;
+
+#undef MEMREG_LUA_REGISTRY_KEY_
+
+/// Writes the readable type name for a metatable name into out (cut to fit):
+/// "memreg.region@0.1.0" -> "region"; another memreg version's says whose it is
+/// ("region (memreg 0.2.0)", or "region (an older memreg)" for one from before keys
+/// had versions). False, nothing written, if it is no memreg name.
+inline bool memreg_type_name(const char* name, char* out, std::size_t capacity) noexcept {
+    constexpr std::size_t prefix = sizeof registry_key_prefix - 1;
+    if (std::strncmp(name, registry_key_prefix, prefix) != 0) return false;
+    const char* kind = name + prefix;
+    const char* at = std::strchr(kind, '@');
+    const int kind_length = static_cast<int>(std::min<std::size_t>(
+        at == nullptr ? std::strlen(kind) : static_cast<std::size_t>(at - kind), 64));
+    if (at == nullptr)
+        std::snprintf(out, capacity, "%.*s (an older memreg)", kind_length, kind);
+    else if (std::strcmp(at, registry_key_suffix) == 0)
+        std::snprintf(out, capacity, "%.*s", kind_length, kind);
+    else
+        std::snprintf(out, capacity, "%.*s (memreg %.32s)", kind_length, kind, at + 1);
+    return true;
+}
+
+/// Room for any memreg_type_name.
+inline constexpr std::size_t type_name_capacity = 128;
 
 /// #t without metamethods.
 inline std::size_t raw_length(lua_State* L, int idx) {
@@ -87,6 +161,23 @@ inline void set_functions(lua_State* L, int table, const luaL_Reg* functions) {
     }
 }
 
+/// Makes the memreg metatable `name` (a registry key above) the first time: files it
+/// in the registry (luaL_newmetatable), sets the metamethods of a {nullptr,
+/// nullptr}-terminated list, __name (5.3+ sets it; older versions need it for
+/// messages) and __metatable (Lua code can neither read nor replace it: its __gc
+/// stays). Leaves the metatable on the stack; false, and the metatable as it was,
+/// when it existed already (made earlier, or by another copy of the binding of the
+/// same version in the process).
+inline bool new_metatable(lua_State* L, const char* name, const luaL_Reg* metamethods) {
+    if (luaL_newmetatable(L, name) == 0) return false;
+    set_functions(L, -1, metamethods);
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "__name");
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "__metatable");
+    return true;
+}
+
 /// The userdata at idx if its metatable is the registry's `tname`, else nullptr
 /// (luaL_testudata, which Lua 5.1 lacks).
 inline void* test_udata(lua_State* L, int idx, const char* tname) {
@@ -99,16 +190,26 @@ inline void* test_udata(lua_State* L, int idx, const char* tname) {
     return same ? p : nullptr;
 }
 
-/// The type name of the value at idx, for messages: the metatable's __name for
-/// memreg's userdata ("region", "heap", …), else Lua's type name.
-inline std::string type_name(lua_State* L, int idx) {
+/// The type name of the value at idx, for messages: for memreg's userdata, its
+/// metatable's __name made readable (memreg_type_name: "region", "heap", …, or
+/// "region (memreg 0.2.0)" for another version's), else Lua's type name.
+/// Writes it into out (type_name_capacity bytes) without allocating in C++: for the
+/// host API, which raises Lua errors and never throws.
+inline void type_name(lua_State* L, int idx, char (&out)[type_name_capacity]) {
     if (lua_type(L, idx) == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
         lua_getfield(L, -1, "__name");
-        std::string name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+        const bool memreg = lua_type(L, -1) == LUA_TSTRING &&
+                            memreg_type_name(lua_tostring(L, -1), out, sizeof out);
         lua_pop(L, 2);
-        if (name.rfind("memreg.", 0) == 0) return name.substr(7);
+        if (memreg) return;
     }
-    return luaL_typename(L, idx);
+    std::snprintf(out, sizeof out, "%s", luaL_typename(L, idx));
+}
+
+inline std::string type_name(lua_State* L, int idx) {
+    char name[type_name_capacity];
+    type_name(L, idx, name);
+    return name;
 }
 
 /// True if the value at idx is a number (not a string that looks like one).

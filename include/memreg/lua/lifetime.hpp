@@ -23,7 +23,7 @@
 // The list holds the address of userdata memory: safe because an object leaves it
 // before Lua can free that memory (its __gc runs first; at the end of lua_close, the
 // owner's __gc has emptied the list). Plain Lua cannot reach the owner (it is in the
-// registry under a light userdata key; its metatable is "memreg.objects"). The debug
+// registry under a light userdata key; its metatable is objects_metatable). The debug
 // library can: calling its __gc by hand kills every memreg object of the state, which
 // is safe (tests/lua/collected_test.lua does it).
 #pragma once
@@ -106,10 +106,9 @@ private:
 };
 
 /// Registry keys (light userdata: found without hashing). The owner itself is under
-/// no name; its metatable is also under objects_metatable's.
+/// no name; its metatable is also under objects_metatable's (config.hpp).
 inline const char objects_key = 0;
 inline const char objects_metatable_key = 0;
-inline constexpr const char* objects_metatable = "memreg.objects";
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_closing(const char* fname) {
     throw bad_argument(memreg::detail::message(fname).because(
@@ -157,13 +156,9 @@ inline state_objects& make_objects(lua_State* L) {
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         // Filed under its name too, like every memreg metatable, so that the tests'
-        // coverage checks (which walk the registry's "memreg.*" names) see its __gc.
-        if (luaL_newmetatable(L, objects_metatable) != 0) {
-            lua_pushcfunction(L, objects_gc);
-            lua_setfield(L, -2, "__gc");
-            lua_pushstring(L, objects_metatable);
-            lua_setfield(L, -2, "__metatable");
-        }
+        // coverage checks (which find the metatables by memreg.registry_keys) see its __gc.
+        static const luaL_Reg metamethods[] = {{"__gc", objects_gc}, {nullptr, nullptr}};
+        new_metatable(L, objects_metatable, metamethods);
         lua_pushlightuserdata(L, const_cast<char*>(&objects_metatable_key));
         lua_pushvalue(L, -2);
         lua_rawset(L, LUA_REGISTRYINDEX);

@@ -33,16 +33,11 @@
 
 namespace memreg::lua {
 
-/// Registry name of the metatable of ctypes (memreg.typeof's results).
-inline constexpr const char* ctype_metatable = "memreg.ctype";
+// ctype_metatable, ctypes_key, ctype_cache_key, ctypes_metatable: the registry keys,
+// in config.hpp.
 
 namespace detail {
 
-/// Registry keys: the state's cdecl registry, and the name -> ctype cache.
-inline constexpr const char* ctypes_key = "memreg.cdecl";
-inline constexpr const char* ctype_cache_key = "memreg.ctype_cache";
-/// Registry name of the metatable of the userdata that holds the cdecl registry.
-inline constexpr const char* ctypes_metatable = "memreg.cdecl_registry";
 inline constexpr const char* ctype_what = "ctype";
 inline constexpr const char* ctypes_what = "cdecl registry";
 
@@ -51,23 +46,12 @@ using ctype_userdata = collectable<layout>;
 /// The state's C declarations (memreg.cdef's names).
 using ctypes_userdata = collectable<cdecl::registry>;
 
-/// The userdata at idx if its metatable is the registry's `metatable`, else nullptr.
-inline void* to_typed_userdata(lua_State* L, int idx, const char* metatable) {
-    void* p = lua_touserdata(L, idx);
-    if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
-        return nullptr;
-    luaL_getmetatable(L, metatable);
-    const bool same = lua_rawequal(L, -1, -2) != 0;
-    lua_pop(L, 2);
-    return same ? p : nullptr;
-}
-
 /// __gc of a collectable<T> userdata whose metatable is `Metatable` (`What` names it
 /// in messages). Called by hand (debug.getmetatable(x).__gc(y)), it checks its
 /// argument and runs at most once.
 template <class T, const char* const& Metatable, const char* const& What>
 int collect_userdata(lua_State* L) {
-    void* p = to_typed_userdata(L, 1, Metatable);
+    void* p = test_udata(L, 1, Metatable);
     if (p == nullptr) throw_type(L, 1, "__gc", What);
     static_cast<collectable<T>*>(p)->destroy();
     return 0;
@@ -75,7 +59,7 @@ int collect_userdata(lua_State* L) {
 
 /// The ctype userdata at idx, collected or not, or nullptr.
 inline ctype_userdata* to_ctype(lua_State* L, int idx) {
-    return static_cast<ctype_userdata*>(to_typed_userdata(L, idx, ctype_metatable));
+    return static_cast<ctype_userdata*>(test_udata(L, idx, ctype_metatable));
 }
 
 /// The state's cdecl registry, created on first use. Refused once the registry's
@@ -86,12 +70,11 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         auto* made = new (lua_newuserdata(L, sizeof(ctypes_userdata))) ctypes_userdata();
-        if (luaL_newmetatable(L, ctypes_metatable) != 0) {
-            lua_pushcfunction(L, (protect<collect_userdata<cdecl::registry, ctypes_metatable, ctypes_what>>));
-            lua_setfield(L, -2, "__gc");
-            lua_pushstring(L, ctypes_metatable);
-            lua_setfield(L, -2, "__metatable");
-        }
+        static const luaL_Reg metamethods[] = {
+            {"__gc", protect<collect_userdata<cdecl::registry, ctypes_metatable, ctypes_what>>},
+            {nullptr, nullptr},
+        };
+        new_metatable(L, ctypes_metatable, metamethods);
         lua_setmetatable(L, -2);
         made->track(L, fname);  // lua_close frees it if it does not finalize it
         // A finalizer run by the allocations above may have made one already: keep that.
@@ -104,7 +87,7 @@ inline cdecl::registry& ctypes(lua_State* L, const char* fname) {
             lua_remove(L, -2);
         }
     }
-    auto* types = static_cast<ctypes_userdata*>(to_typed_userdata(L, -1, ctypes_metatable));
+    auto* types = static_cast<ctypes_userdata*>(test_udata(L, -1, ctypes_metatable));
     lua_pop(L, 1);
     if (types == nullptr || !types->alive())
         throw bad_argument(memreg::detail::message(fname).because(
@@ -119,16 +102,13 @@ inline int ctype_eq(lua_State* L);
 /// enough memory" here, so no C++ object with a destructor may be live.
 inline layout& new_ctype(lua_State* L) {
     auto* t = new (lua_newuserdata(L, sizeof(ctype_userdata))) ctype_userdata();
-    if (luaL_newmetatable(L, ctype_metatable) != 0) {
-        lua_pushcfunction(L, (protect<collect_userdata<layout, ctype_metatable, ctype_what>>));
-        lua_setfield(L, -2, "__gc");
-        lua_pushcfunction(L, protect<ctype_tostring>);
-        lua_setfield(L, -2, "__tostring");
-        lua_pushcfunction(L, protect<ctype_eq>);
-        lua_setfield(L, -2, "__eq");
-        lua_pushstring(L, ctype_metatable);
-        lua_setfield(L, -2, "__metatable");
-    }
+    static const luaL_Reg metamethods[] = {
+        {"__gc", protect<collect_userdata<layout, ctype_metatable, ctype_what>>},
+        {"__tostring", protect<ctype_tostring>},
+        {"__eq", protect<ctype_eq>},
+        {nullptr, nullptr},
+    };
+    new_metatable(L, ctype_metatable, metamethods);
     lua_setmetatable(L, -2);
     t->track(L, "typeof");  // lua_close frees it if it does not finalize it
     return t->get("typeof", ctype_what);

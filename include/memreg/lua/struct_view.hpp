@@ -41,8 +41,7 @@
 
 namespace memreg::lua {
 
-/// Registry name of the metatable of views.
-inline constexpr const char* view_metatable = "memreg.view";
+// view_metatable: the registry key, in config.hpp.
 
 /// A typed view: the bytes (held like a sub-region) and their C type.
 struct view_userdata {
@@ -84,26 +83,24 @@ inline int view_tostring(lua_State* L);
 /// Pushes the view metatable, creating it the first time. __index and __newindex
 /// carry the metatable as an upvalue, so checking their first argument is one compare.
 inline void push_view_metatable(lua_State* L) {
-    if (luaL_newmetatable(L, view_metatable) == 0) return;
-    lua_pushcfunction(L, protect<view_gc>);
-    lua_setfield(L, -2, "__gc");
+    static const luaL_Reg metamethods[] = {
+        {"__gc", protect<view_gc>},
+        {"__len", protect<view_len>},
+        {"__tostring", protect<view_tostring>},
+        {nullptr, nullptr},
+    };
+    if (!new_metatable(L, view_metatable, metamethods)) return;
     lua_pushvalue(L, -1);
     lua_pushcclosure(L, protect<view_index>, 1);
     lua_setfield(L, -2, "__index");
     lua_pushvalue(L, -1);
     lua_pushcclosure(L, protect<view_newindex>, 1);
     lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, protect<view_len>);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, protect<view_tostring>);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushstring(L, view_metatable);
-    lua_setfield(L, -2, "__metatable");
 }
 
 /// The view at idx (collected or not), or nullptr.
 inline view_userdata* to_view(lua_State* L, int idx) {
-    return static_cast<view_userdata*>(to_typed_userdata(L, idx, view_metatable));
+    return static_cast<view_userdata*>(test_udata(L, idx, view_metatable));
 }
 
 /// The view at idx, nullptr if the value is not a view; throws if it was collected.

@@ -28,14 +28,9 @@
 
 namespace memreg::lua {
 
-/// The registry name of the region metatable (luaL_checkudata(L, i, region_metatable)
-/// works too). Its __index is the method table that register functions add to.
-inline constexpr const char* region_metatable = "memreg.region";
+// region_metatable and anchors_key: the registry keys, in config.hpp.
 
 namespace detail {
-
-/// Registry key of the weak-keyed table region userdata -> host owner value.
-inline constexpr const char* anchors_key = "memreg.anchors";
 
 /// Memory shared by a region and its sub-regions.
 class block {
@@ -190,21 +185,16 @@ inline void push_metatable(lua_State* L) {
     lua_rawget(L, LUA_REGISTRYINDEX);
     if (!lua_isnil(L, -1)) return;
     lua_pop(L, 1);
-    const bool made = luaL_newmetatable(L, region_metatable) != 0;
+    static const luaL_Reg metamethods[] = {{"__gc", region_gc}, {nullptr, nullptr}};
+    // Another copy of the binding of this version in the process (a host's and a
+    // loaded module's) may have made it already: it is then shared as it is.
+    if (new_metatable(L, region_metatable, metamethods)) {
+        lua_newtable(L);
+        lua_setfield(L, -2, "__index");
+    }
     lua_pushlightuserdata(L, const_cast<char*>(&metatable_key));
     lua_pushvalue(L, -2);
     lua_rawset(L, LUA_REGISTRYINDEX);
-    // Another copy of the binding in the process (a host's and a loaded module's)
-    // made it already: share it as it is.
-    if (!made) return;
-    lua_pushcfunction(L, region_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_newtable(L);
-    lua_setfield(L, -2, "__index");
-    lua_pushstring(L, region_metatable);
-    lua_setfield(L, -2, "__metatable");  // Lua code cannot take __gc away
-    lua_pushstring(L, region_metatable);
-    lua_setfield(L, -2, "__name");  // 5.3+ sets it; older versions need it for messages
 }
 
 /// Pushes the method table (the metatable's __index).
@@ -421,7 +411,11 @@ inline region to_region(lua_State* L, int idx) {
 inline region check_region(lua_State* L, int idx) {
     region_userdata* ud = detail::to_userdata(L, idx);
     if (ud == nullptr) {
-        lua_pushfstring(L, "region expected, got %s", luaL_typename(L, idx));
+        // The readable name, another memreg version's regions included: "region
+        // (memreg 0.2.0)".
+        char name[detail::type_name_capacity];
+        detail::type_name(L, idx, name);
+        lua_pushfstring(L, "region expected, got %s", name);
         luaL_argerror(L, idx, lua_tostring(L, -1));
     }
     if (ud->collected) luaL_argerror(L, idx, "region used after it was collected");

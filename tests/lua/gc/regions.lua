@@ -55,7 +55,7 @@ local specs = {
     ["objects.__gc"] = {
         setup = region(),
         call = function(o)
-            local gc = debug.getregistry()["memreg.objects"].__gc
+            local gc = debug.getregistry()[memreg.registry_keys.objects].__gc
             gc(o.region) gc({}) gc("x") gc(newproxy and newproxy() or io.stdout) gc()
             return o.region:valid(), o.region:tostring(), #memreg.new(3)
         end,

@@ -220,7 +220,7 @@ return {
     -- Only with wrong arguments: finalizing the real registry would end cdef for the run
     -- (struct_test.lua and struct_close_test.lua test that).
     ["cdecl_registry.__gc"] = case(function() return {} end, function()
-        local registry = debug.getregistry()["memreg.cdecl"]
+        local registry = debug.getregistry()[memreg.registry_keys.cdecl]
         local gc = debug.getmetatable(registry).__gc
         return pcall(gc, memreg.new(8)), pcall(gc, {}), memreg.sizeof("gc_point")
     end, {result = function(a, b, size) return a, b, size end}),
