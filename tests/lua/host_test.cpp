@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 namespace {
 
@@ -121,7 +122,38 @@ TEST_CASE("a const region is read-only in Lua", "[lua][host]") {
     CHECK(run(L, "assert(ro:read_u8(0) == 9)") == "");
     CHECK(run(L, "ro:write_u8(0, 1)") == "write_u8(size=4): region is read-only");
     CHECK(run(L, "ro:sub(1):fill(0)") == "fill(size=3): region is read-only");
+    // Read-only from the moment it exists, and what the host reads of it says so.
+    lua_getglobal(L, "ro");
+    const memreg::lua::region_userdata* ud = memreg::lua::to_userdata(L, -1);
+    REQUIRE(ud != nullptr);
+    CHECK(ud->read_only());
+    CHECK(ud->owner());
+    CHECK(ud->valid());
+    CHECK(ud->size() == 4);
+    CHECK(ud->offset() == 0);
+    CHECK(std::string(ud->kind()) == "host");
+    lua_pop(L, 1);
+    CHECK(run(L, "sub = ro:sub(1, 2)") == "");
+    lua_getglobal(L, "sub");
+    const memreg::lua::region_userdata* sub = memreg::lua::to_userdata(L, -1);
+    REQUIRE(sub != nullptr);
+    CHECK(sub->read_only());
+    CHECK_FALSE(sub->owner());
+    CHECK(sub->offset() == 1);
+    CHECK(sub->size() == 2);
+    CHECK(sub->bytes().data() == memreg::lua::to_region(L, -1).data());
+    lua_pop(L, 1);
+    CHECK(run(L, "sub:free()") == "");
+    CHECK(sub->freed());
+    CHECK_FALSE(sub->valid());
+    CHECK_FALSE(sub->collected());
 }
+
+// A host reads a region userdata and cannot change it, nor make one of its own.
+static_assert(!std::is_default_constructible_v<memreg::lua::region_userdata>);
+static_assert(!std::is_copy_constructible_v<memreg::lua::region_userdata>);
+static_assert(!std::is_copy_assignable_v<memreg::lua::region_userdata>);
+static_assert(!std::is_constructible_v<memreg::lua::region_userdata, bool, bool>);
 
 TEST_CASE("push_region keeps the owner value alive", "[lua][host]") {
     auto state = make_state();

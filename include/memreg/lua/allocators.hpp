@@ -171,7 +171,7 @@ int box_alloc(lua_State* L) {
         memreg::deallocate(box.allocator, bytes);
         throw;
     }
-    attach(ud, memory, true, false);
+    attach(ud, memory);
     return 1;
 }
 

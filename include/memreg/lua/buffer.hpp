@@ -63,9 +63,9 @@ inline constexpr const char* out_of_bounds = "buffer access out of bounds";
 inline region_arg buffer(lua_State* L, int arg, const char* fname, bool write = false) {
     region_userdata* ud = to_userdata(L, arg);
     if (ud == nullptr) type(L, arg, fname, "buffer");
-    if (ud->collected) argument(arg, fname, "buffer used after it was collected");
+    if (ud->collected()) argument(arg, fname, "buffer used after it was collected");
     if (!ud->valid()) argument(arg, fname, invalid_problem);
-    if (write && ud->read_only) throw_read_only(fname, ud->size);
+    if (write && ud->read_only()) throw_read_only(fname, ud->size());
     return {*ud, arg, fname, write ? access_mode::write : access_mode::read};
 }
 

@@ -125,10 +125,10 @@ template <class Open>
 void push_file(lua_State* L, const std::string& path, bool read_only, const char* fname,
                Open open) {
     // The userdata first: a Lua memory error cannot then leak the mapping.
-    region_userdata& ud = push_empty_userdata(L, fname);
+    region_userdata& ud = push_empty_userdata(L, fname, region_role::owner, read_only);
     memreg::detail::file_mapping file = open();
     watch_fd watch(open_watch(path, fname));
-    attach(ud, new file_block(std::move(file), std::move(watch)), true, read_only);
+    attach(ud, new file_block(std::move(file), std::move(watch)));
 }
 
 inline access check_access(lua_State* L, int arg, const char* fname) {
@@ -167,7 +167,7 @@ inline int file_create(lua_State* L) {
 inline int file_flush(lua_State* L) {
     const region_arg r(L, 1, "flush");
     const region_userdata& ud = r.userdata();
-    ud.memory->flush(ud.offset, ud.size);
+    region_access::memory(ud)->flush(ud.offset(), ud.size());
     lua_settop(L, 1);
     return 1;
 }

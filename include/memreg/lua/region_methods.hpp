@@ -60,8 +60,8 @@ inline int region_len(lua_State* L) {
 /// usable). Every view of freed memory becomes invalid. Idempotent.
 inline int region_free(lua_State* L) {
     region_userdata& ud = check_any_userdata(L, 1, "free");
-    if (ud.owner && ud.valid()) ud.memory->release();
-    ud.freed = true;
+    if (ud.owner() && ud.valid()) region_access::memory(ud)->release();
+    region_access::mark_freed(ud);
     return 0;
 }
 
@@ -80,25 +80,25 @@ inline int region_resize(lua_State* L) {
     constexpr const char* fname = "resize";
     region_userdata& ud = check_userdata(L, 1, fname);
     const std::size_t n = check_size(L, 2, fname);
-    if (!ud.owner)
+    if (!ud.owner())
         throw bad_argument(memreg::detail::message(fname).arg("size", n).because(
             "a sub-region cannot be resized (resize the region it was made from)"));
-    const char* refused = ud.memory->not_resizable();
+    block& memory = *region_access::memory(ud);
+    const char* refused = memory.not_resizable();
     if (*refused != '\0')
         throw bad_argument(memreg::detail::message(fname).arg("size", n).because(refused));
-    const std::size_t old = ud.size;
-    if (!ud.memory->try_resize(n)) {
+    const std::size_t old = ud.size();
+    if (!memory.try_resize(n)) {
         lua_pushnil(L);
         const std::string message = memreg::detail::message(fname)
                                         .arg("size", n)
                                         .arg("old", old)
-                                        .because(std::string("the ") + ud.memory->kind() +
+                                        .because(std::string("the ") + memory.kind() +
                                                  " allocator has no room");
         lua_pushlstring(L, message.data(), message.size());
         return 2;
     }
-    ud.generation = ud.memory->generation();
-    ud.size = n;
+    region_access::resized(ud, n);
     if (n > old) std::memset(ud.bytes().data() + old, 0, n - old);
     lua_settop(L, 1);
     return 1;
@@ -297,8 +297,8 @@ inline int region_describe(lua_State* L) {
         return 1;
     }
     char text[96];
-    std::snprintf(text, sizeof text, "memreg.region(%zu bytes, %s%s): %p", ud.size,
-                  ud.memory->kind(), ud.read_only ? ", read-only" : "",
+    std::snprintf(text, sizeof text, "memreg.region(%zu bytes, %s%s): %p", ud.size(),
+                  ud.kind(), ud.read_only() ? ", read-only" : "",
                   static_cast<void*>(ud.bytes().data()));
     lua_pushstring(L, text);
     return 1;

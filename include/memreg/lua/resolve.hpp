@@ -43,13 +43,13 @@ public:
     /// The size now; throws if the region is no longer valid.
     [[nodiscard]] std::size_t size() const {
         check();
-        return ud_->size;
+        return ud_->size();
     }
     /// The `count` bytes at `offset`, now: valid until the next Lua call that can
     /// allocate. Throws if the region is no longer valid or the range is outside it.
     [[nodiscard]] region span(std::size_t offset, std::size_t count) const {
         check();
-        check_range(fname_, offset, count, ud_->size);
+        check_range(fname_, offset, count, ud_->size());
         return count == 0 ? region() : region(ud_->bytes().data() + offset, count);
     }
     /// All the bytes, now (same lifetime as span's).
@@ -57,7 +57,7 @@ public:
         check();
         return ud_->bytes();
     }
-    /// The userdata itself (its fields may change under any allocating call too).
+    /// The userdata itself (its state may change under any allocating call too).
     [[nodiscard]] region_userdata& userdata() const noexcept { return *ud_; }
     [[nodiscard]] int index() const noexcept { return arg_; }
     [[nodiscard]] const char* function() const noexcept { return fname_; }
@@ -65,10 +65,10 @@ public:
 private:
     void check() const {
         if (!ud_->valid()) {
-            if (ud_->collected) throw_collected(fname_, region_what);
+            if (ud_->collected()) throw_collected(fname_, region_what);
             throw_argument(arg_, fname_, invalid_problem);
         }
-        if (write_ && ud_->read_only) throw_read_only(fname_, ud_->size);
+        if (write_ && ud_->read_only()) throw_read_only(fname_, ud_->size());
     }
 
     region_userdata* ud_;

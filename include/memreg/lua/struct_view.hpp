@@ -43,15 +43,18 @@ namespace memreg::lua {
 
 // view_metatable: the registry key, in config.hpp.
 
-/// A typed view: the bytes (held like a sub-region) and their C type.
+namespace detail {
+
+/// A typed view: the bytes (held like a sub-region, read-only when its region is)
+/// and their C type. The binding's own: hosts take regions, not views.
 struct view_userdata {
+    explicit view_userdata(bool read_only) noexcept
+        : target(region_access::make(false, read_only)) {}
     region_userdata target;
     layout type;
     bool anchored = false;   // a host owner is anchored to this view (see userdata.hpp)
     bool collected = false;  // __gc ran: type is destroyed, target released
 };
-
-namespace detail {
 
 inline constexpr const char* view_fname = "view";
 
@@ -61,7 +64,7 @@ inline view_userdata* to_view(lua_State* L, int idx);
 /// What __gc does, and what lua_close does to a view it does not finalize.
 inline void collect_view(void* p) noexcept {
     auto* v = static_cast<view_userdata*>(p);
-    v->target.node.unlink();
+    region_access::node(v->target).unlink();
     if (v->collected) return;
     v->collected = true;
     release_view(v->target);
@@ -138,19 +141,20 @@ inline view_userdata& self_view(lua_State* L) {
     return v;
 }
 
-/// Pushes an empty view (no memory yet, void type) with its metatable (taken from
-/// `metatable` if it is not 0, e.g. an upvalue, else from the registry). Lua may raise
-/// "not enough memory" here: no C++ object with a destructor may be live.
-inline view_userdata& new_view(lua_State* L, int metatable = 0) {
+/// Pushes an empty view (no memory yet, void type; read-only when its region is)
+/// with its metatable (taken from `metatable` if it is not 0, e.g. an upvalue, else
+/// from the registry). Lua may raise "not enough memory" here: no C++ object with a
+/// destructor may be live.
+inline view_userdata& new_view(lua_State* L, bool read_only, int metatable = 0) {
     void* p = lua_newuserdata(L, sizeof(view_userdata));
-    auto* v = new (p) view_userdata{};
+    auto* v = new (p) view_userdata(read_only);
     if (metatable != 0)
         lua_pushvalue(L, metatable);
     else
         push_view_metatable(L);
     lua_setmetatable(L, -2);
     // Into the state's list (lifetime.hpp): lua_close frees it if it does not finalize it.
-    if (!try_track(L, v->target.node, v, collect_view)) {
+    if (!try_track(L, region_access::node(v->target), v, collect_view)) {
         collect_view(v);
         throw_closing(view_fname);
     }
@@ -159,19 +163,16 @@ inline view_userdata& new_view(lua_State* L, int metatable = 0) {
 
 /// Points the view on the top of the stack at `size` bytes at `offset` (relative to
 /// the parent's own view) of the parent's memory, and keeps a host owner anchored
-/// to the parent anchored to the view too. The caller has checked the range.
+/// to the parent anchored to the view too. The caller has checked the range; the
+/// view was made with the parent's read_only().
 /// `parent_anchored` is false when the parent is known to have no anchor (a view
 /// of a view that has none), which saves the lookup on every element access.
 inline void attach_view(lua_State* L, view_userdata& v, int parent_idx,
                         const region_userdata& parent, std::size_t offset, std::size_t size,
                         bool parent_anchored = true) {
     parent_idx = absolute(L, parent_idx);
-    ++parent.memory->refs;
-    v.target.memory = parent.memory;
-    v.target.generation = parent.generation;
-    v.target.offset = parent.offset + offset;
-    v.target.size = size;
-    v.target.read_only = parent.read_only;
+    region_access::attach(v.target, region_access::memory(parent), region_access::generation(parent),
+                          parent.offset() + offset, size);
     if (!parent_anchored) return;
     lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
     if (lua_istable(L, -1)) {
@@ -277,7 +278,7 @@ inline int view_index(lua_State* L) {
         push_field(L, v.target.bytes().data() + m.offset, t.scalar());
         return 1;
     }
-    view_userdata& sub = new_view(L, lua_upvalueindex(1));
+    view_userdata& sub = new_view(L, v.target.read_only(), lua_upvalueindex(1));
     check_usable(v, view_fname);  // finalizers may have run; v keeps t alive
     sub.type = t;
     attach_view(L, sub, 1, v.target, m.offset, t.size(), v.anchored);
@@ -286,7 +287,7 @@ inline int view_index(lua_State* L) {
 
 inline int view_newindex(lua_State* L) {
     view_userdata& v = self_view(L);
-    if (v.target.read_only) throw_read_only(view_fname, v.target.size);
+    if (v.target.read_only()) throw_read_only(view_fname, v.target.size());
     const layout_member m = member(L, v.type, 2);
     const layout& t = *m.type;
     if (!t.is_scalar())
@@ -341,7 +342,7 @@ inline int region_view(lua_State* L) {
     prepare_type(L, 2, fname);
     object_type_at(L, 2, fname);
     const std::size_t offset = opt_offset(L, 3, fname, 0);
-    view_userdata& v = new_view(L);
+    view_userdata& v = new_view(L, r.userdata().read_only());
     // The allocations are done: check the region and the range as they are now.
     const layout& t = object_type_at(L, 2, fname);
     (void)r.span(offset, t.size());
@@ -358,7 +359,7 @@ inline int region_array(lua_State* L) {
     object_type_at(L, 2, fname);
     const std::size_t n = check_offset(L, 3, fname, "count");
     const std::size_t offset = opt_offset(L, 4, fname, 0);
-    view_userdata& v = new_view(L);
+    view_userdata& v = new_view(L, r.userdata().read_only());
     // The allocations are done: check the region and the range as they are now.
     v.type = layout::array_of(object_type_at(L, 2, fname), n);
     (void)r.span(offset, v.type.size());

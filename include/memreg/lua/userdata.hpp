@@ -124,41 +124,111 @@ using malloc_block = owned_block<malloc_allocator>;
 
 }  // namespace detail
 
-/// The Lua userdata of a region: a view of `size` bytes at `offset` into a block.
-struct region_userdata {
-    detail::block* memory = nullptr;  // null only while being built
-    std::uint64_t generation = 0;     // memory->generation() when this view was made
-    std::size_t offset = 0;
-    std::size_t size = 0;
-    bool owner = false;      // free() gives the memory back (not a sub-region)
-    bool freed = false;      // free() or __close ran on this view
-    bool read_only = false;  // writes raise an error
-    bool collected = false;  // its __gc ran, or lua_close freed it: every use raises
-    detail::tracked node;    // its link in the state's list (lifetime.hpp)
+namespace detail {
+struct region_access;
+}
 
+/// The Lua userdata of a region: a view of size() bytes at offset() into memory it
+/// shares with the region it was made from and every sub-region (a block). A host
+/// reads it (to_userdata) and never changes it: only the binding does, through
+/// detail::region_access. Whether it is the owner view (free() gives the memory back)
+/// and whether it is read-only are fixed when it is made; push_region of a
+/// const_region makes a read-only one.
+class region_userdata {
+public:
+    region_userdata(const region_userdata&) = delete;
+    region_userdata& operator=(const region_userdata&) = delete;
+    ~region_userdata() = default;
+
+    /// False once freed, resized, its arena reset, its file truncated, or collected.
     [[nodiscard]] bool valid() const noexcept {
-        return !freed && memory != nullptr && memory->generation() == generation &&
-               memory->alive();
+        return !freed_ && memory_ != nullptr && memory_->generation() == generation_ &&
+               memory_->alive();
     }
     /// The bytes; only meaningful while valid().
     [[nodiscard]] region bytes() const noexcept {
-        return size == 0 ? region() : region(memory->bytes().data() + offset, size);
+        return size_ == 0 ? region() : region(memory_->bytes().data() + offset_, size_);
     }
+    /// The offset into the memory it shares (0 for the owner view) and the size.
+    [[nodiscard]] std::size_t offset() const noexcept { return offset_; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    /// The region the memory was made for, not a sub-region or view of it.
+    [[nodiscard]] bool owner() const noexcept { return owner_; }
+    /// Writes from Lua raise an error.
+    [[nodiscard]] bool read_only() const noexcept { return read_only_; }
+    /// free() or __close ran on it.
+    [[nodiscard]] bool freed() const noexcept { return freed_; }
+    /// Its __gc ran (or lua_close freed it): every use raises.
+    [[nodiscard]] bool collected() const noexcept { return collected_; }
+    /// What owns the memory: "malloc", "heap", "arena", "file", "host"; "" once freed.
+    [[nodiscard]] const char* kind() const noexcept {
+        return memory_ != nullptr ? memory_->kind() : "";
+    }
+
+private:
+    friend struct detail::region_access;
+    region_userdata(bool owner, bool read_only) noexcept
+        : owner_(owner), read_only_(read_only) {}
+
+    detail::block* memory_ = nullptr;  // null until attached, and once released
+    std::uint64_t generation_ = 0;     // memory_->generation() when this view was made
+    std::size_t offset_ = 0;
+    std::size_t size_ = 0;
+    const bool owner_;
+    const bool read_only_;
+    bool freed_ = false;
+    bool collected_ = false;
+    detail::tracked node_;  // its link in the state's list (lifetime.hpp)
 };
 
 namespace detail {
 
-inline void release_view(region_userdata& ud) noexcept {
-    ud.node.unlink();
-    block* memory = ud.memory;
-    ud.memory = nullptr;
-    ud.freed = true;
-    if (memory != nullptr && --memory->refs == 0) delete memory;
-}
+/// The binding's side of region_userdata: making one and changing its state.
+struct region_access {
+    /// A new one in the userdata memory at p, with no memory yet.
+    static region_userdata* construct(void* p, bool owner, bool read_only) noexcept {
+        return new (p) region_userdata(owner, read_only);
+    }
+    /// A new one as a member of another userdata (a view's target).
+    static region_userdata make(bool owner, bool read_only) noexcept {
+        return region_userdata(owner, read_only);
+    }
+    /// Points ud at `count` bytes at `at_offset` of `to`, as it was at `at_generation`.
+    static void attach(region_userdata& ud, block* to, std::uint64_t at_generation,
+                       std::size_t at_offset, std::size_t count) noexcept {
+        ++to->refs;
+        ud.memory_ = to;
+        ud.generation_ = at_generation;
+        ud.offset_ = at_offset;
+        ud.size_ = count;
+    }
+    /// The memory moved to n bytes (resize): ud follows it.
+    static void resized(region_userdata& ud, std::size_t n) noexcept {
+        ud.generation_ = ud.memory_->generation();
+        ud.size_ = n;
+    }
+    static void mark_freed(region_userdata& ud) noexcept { ud.freed_ = true; }
+    static void mark_collected(region_userdata& ud) noexcept { ud.collected_ = true; }
+    /// Lets go of the memory (deleting the block with its last view) and unlinks ud.
+    static void release(region_userdata& ud) noexcept {
+        ud.node_.unlink();
+        block* const held = ud.memory_;
+        ud.memory_ = nullptr;
+        ud.freed_ = true;
+        if (held != nullptr && --held->refs == 0) delete held;
+    }
+    [[nodiscard]] static block* memory(const region_userdata& ud) noexcept { return ud.memory_; }
+    [[nodiscard]] static std::uint64_t generation(const region_userdata& ud) noexcept {
+        return ud.generation_;
+    }
+    [[nodiscard]] static tracked& node(region_userdata& ud) noexcept { return ud.node_; }
+};
+
+inline void release_view(region_userdata& ud) noexcept { region_access::release(ud); }
 
 /// What __gc does, and what lua_close does to a region it does not finalize.
 inline void collect_region(region_userdata& ud) noexcept {
-    ud.collected = true;
+    region_access::mark_collected(ud);
     release_view(ud);
 }
 
@@ -223,7 +293,7 @@ inline constexpr const char* region_what = "region";
 inline region_userdata& check_userdata(lua_State* L, int arg, const char* fname) {
     region_userdata* ud = to_userdata(L, arg);
     if (ud == nullptr) throw_type(L, arg, fname, "region");
-    if (ud->collected) throw_collected(fname, region_what);
+    if (ud->collected()) throw_collected(fname, region_what);
     if (!ud->valid()) throw_argument(arg, fname, invalid_problem);
     return *ud;
 }
@@ -233,7 +303,7 @@ inline region_userdata& check_userdata(lua_State* L, int arg, const char* fname)
 inline region_userdata& check_any_userdata(lua_State* L, int arg, const char* fname) {
     region_userdata* ud = to_userdata(L, arg);
     if (ud == nullptr) throw_type(L, arg, fname, "region");
-    if (ud->collected) throw_collected(fname, region_what);
+    if (ud->collected()) throw_collected(fname, region_what);
     return *ud;
 }
 
@@ -251,23 +321,27 @@ inline region check_bytes(lua_State* L, int arg, const char* fname) {
 /// The bytes of the valid, writable region at argument arg.
 inline region check_writable(lua_State* L, int arg, const char* fname) {
     region_userdata& ud = check_userdata(L, arg, fname);
-    if (ud.read_only) throw_read_only(fname, ud.size);
+    if (ud.read_only()) throw_read_only(fname, ud.size());
     return ud.bytes();
 }
+
+/// Whether a new region is the owner view of its memory (fixed when it is made, as
+/// is whether it is read-only).
+enum class region_role { owner, sub };
 
 /// Pushes a new region userdata with no memory yet, linked into the state's list
 /// (lifetime.hpp), or nullptr (nothing pushed) once the state is closing. Lua
 /// errors (out of memory) can happen here.
-inline region_userdata* push_userdata_or_null(lua_State* L) {
+inline region_userdata* push_userdata_or_null(lua_State* L, region_role role, bool read_only) {
     // The owner comes first, so that it is older than every region.
     if (make_objects(L).closed()) return nullptr;
     void* p = lua_newuserdata(L, sizeof(region_userdata));
-    auto* ud = new (p) region_userdata{};
+    region_userdata* ud = region_access::construct(p, role == region_role::owner, read_only);
     push_metatable(L);
     lua_setmetatable(L, -2);
     // The allocations are done: link it (a finalizer run by them may have closed the state).
-    if (!try_track(L, ud->node, ud, kill_region)) {
-        ud->collected = true;
+    if (!try_track(L, region_access::node(*ud), ud, kill_region)) {
+        region_access::mark_collected(*ud);
         lua_pop(L, 1);
         return nullptr;
     }
@@ -279,30 +353,25 @@ inline region_userdata* push_userdata_or_null(lua_State* L) {
 /// (out of memory) can happen here, so call it before creating C++ objects that own
 /// resources. Throws "the Lua state is closing" once lua_close has freed the state's
 /// memreg objects.
-inline region_userdata& push_empty_userdata(lua_State* L, const char* fname = "region") {
-    region_userdata* ud = push_userdata_or_null(L);
+inline region_userdata& push_empty_userdata(lua_State* L, const char* fname = "region",
+                                            region_role role = region_role::owner,
+                                            bool read_only = false) {
+    region_userdata* ud = push_userdata_or_null(L, role, read_only);
     if (ud == nullptr) throw_closing(fname);
     return *ud;
 }
 
-/// Points ud at `memory` as the owner view (the whole block).
-inline void attach(region_userdata& ud, block* memory, bool owner, bool read_only) noexcept {
-    ++memory->refs;
-    ud.memory = memory;
-    ud.generation = memory->generation();
-    ud.offset = 0;
-    ud.size = memory->bytes().size();
-    ud.owner = owner;
-    ud.read_only = read_only;
+/// Points ud at the whole of `memory` (ud is its owner view).
+inline void attach(region_userdata& ud, block* memory) noexcept {
+    region_access::attach(ud, memory, memory->generation(), 0, memory->bytes().size());
 }
 
-/// Attaches a block made by make() (which may throw) to a fresh userdata on the
-/// stack, without leaking it if anything fails.
+/// Attaches a block made by make() (which may throw) to a fresh owner userdata on
+/// the stack, without leaking it if anything fails.
 template <class Make>
-region_userdata& push_block(lua_State* L, const char* fname, Make make, bool owner = true,
-                            bool read_only = false) {
-    region_userdata& ud = push_empty_userdata(L, fname);
-    attach(ud, make(), owner, read_only);
+region_userdata& push_block(lua_State* L, const char* fname, Make make, bool read_only = false) {
+    region_userdata& ud = push_empty_userdata(L, fname, region_role::owner, read_only);
+    attach(ud, make());
     return ud;
 }
 
@@ -333,23 +402,17 @@ inline region_userdata& push_view(lua_State* L, int parent_idx, std::size_t offs
                                   std::size_t size, const char* fname = "sub") {
     parent_idx = absolute(L, parent_idx);
     const region_userdata* parent = to_userdata(L, parent_idx);
-    block* const memory = parent->memory;
-    const std::uint64_t generation = parent->generation;
-    const std::size_t start = parent->offset + offset;
-    const bool read_only = parent->read_only;
-    region_userdata& ud = push_empty_userdata(L, fname);
+    block* const memory = region_access::memory(*parent);
+    const std::uint64_t generation = region_access::generation(*parent);
+    const std::size_t start = parent->offset() + offset;
+    region_userdata& ud = push_empty_userdata(L, fname, region_role::sub, parent->read_only());
     // The parent's own __gc, called by hand from a finalizer, can have dropped its
     // block: the view is then born dead.
-    if (memory == nullptr || parent->memory != memory) {
-        ud.freed = true;
+    if (memory == nullptr || region_access::memory(*parent) != memory) {
+        region_access::mark_freed(ud);
         return ud;
     }
-    ++memory->refs;
-    ud.memory = memory;
-    ud.generation = generation;
-    ud.offset = start;
-    ud.size = size;
-    ud.read_only = read_only;
+    region_access::attach(ud, memory, generation, start, size);
     // Keep the host's owner value alive for the sub-region too.
     if (!memory->anchored) return ud;
     lua_getfield(L, LUA_REGISTRYINDEX, anchors_key);
@@ -418,32 +481,41 @@ inline region check_region(lua_State* L, int idx) {
         lua_pushfstring(L, "region expected, got %s", name);
         luaL_argerror(L, idx, lua_tostring(L, -1));
     }
-    if (ud->collected) luaL_argerror(L, idx, "region used after it was collected");
+    if (ud->collected()) luaL_argerror(L, idx, "region used after it was collected");
     if (!ud->valid()) luaL_argerror(L, idx, detail::invalid_problem);
     return ud->bytes();
 }
+
+namespace detail {
+
+inline void push_host_region(lua_State* L, region bytes, int owner_index, bool read_only) {
+    if (owner_index != 0) owner_index = absolute(L, owner_index);
+    region_userdata* ud = push_userdata_or_null(L, region_role::owner, read_only);
+    if (ud == nullptr) luaL_error(L, "push_region: the Lua state is closing");
+    auto* memory = new (std::nothrow) host_block(bytes);
+    if (memory == nullptr) luaL_error(L, "push_region: not enough memory");
+    attach(*ud, memory);
+    if (owner_index != 0) {
+        memory->anchored = true;
+        anchor(L, -1, owner_index);
+    }
+}
+
+}  // namespace detail
 
 /// Pushes a region over memory the host owns. If owner_index is not 0, the value
 /// there (a userdata or table holding the memory) is kept alive as long as the
 /// region or any sub-region of it is. The region never frees the memory; r:free()
 /// only invalidates it. Raises a Lua error only when Lua itself is out of memory.
 inline void push_region(lua_State* L, region bytes, int owner_index = 0) {
-    if (owner_index != 0) owner_index = detail::absolute(L, owner_index);
-    region_userdata* ud = detail::push_userdata_or_null(L);
-    if (ud == nullptr) luaL_error(L, "push_region: the Lua state is closing");
-    auto* memory = new (std::nothrow) detail::host_block(bytes);
-    if (memory == nullptr) luaL_error(L, "push_region: not enough memory");
-    detail::attach(*ud, memory, true, false);
-    if (owner_index != 0) {
-        memory->anchored = true;
-        detail::anchor(L, -1, owner_index);
-    }
+    detail::push_host_region(L, bytes, owner_index, false);
 }
 
-/// Pushes a read-only region over host memory (writes from Lua raise an error).
+/// Pushes a read-only region over host memory (writes from Lua raise an error): it
+/// is made read-only, never writable for a moment.
 inline void push_region(lua_State* L, basic_region<const std::byte> bytes, int owner_index = 0) {
-    push_region(L, region(const_cast<std::byte*>(bytes.data()), bytes.size()), owner_index);
-    detail::to_userdata(L, -1)->read_only = true;
+    detail::push_host_region(L, region(const_cast<std::byte*>(bytes.data()), bytes.size()),
+                             owner_index, true);
 }
 
 }  // namespace memreg::lua
