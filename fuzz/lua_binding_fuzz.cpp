@@ -171,7 +171,7 @@ std::string statement(input& in) {
         // Objects used after their own __gc (the raw metamethod, reached through debug).
         case 30: return "debug.getmetatable(" + a + ").__gc(" + b + ")";
         case 31: return "local _ = #" + a + ", tostring(" + a + "), memreg.sizeof(" + a + ")";
-        case 32: return a + " = memreg.create(path(" + std::to_string(in.byte() % 3) + "), " + in.pick(sizes) + ")";
+        case 32: return a + " = memreg.createfile(path(" + std::to_string(in.byte() % 3) + "), " + in.pick(sizes) + ")";
         case 33: return a + " = memreg.map(path(" + std::to_string(in.byte() % 3) + "), " + in.pick(modes) + ")";
         // The rest of the region methods and the module's type queries.
         case 27:
@@ -185,11 +185,11 @@ std::string statement(input& in) {
             return "local _ = " + a + ":tostring(" + in.pick(offsets) + ", " + in.pick(offsets) +
                    ")";
         case 37:
-            return a + ":writestring(" + std::string(in.pick(offsets)) + ", " + in.pick(values) +
+            return a + ":write_string(" + std::string(in.pick(offsets)) + ", " + in.pick(values) +
                    ", " + in.pick(offsets) + ")";
-        case 38: return "local _ = " + a + ":cstring(" + in.pick(offsets) + ")";
+        case 38: return "local _ = " + a + ":read_cstring(" + in.pick(offsets) + ")";
         case 39:
-            return a + ":writecstring(" + std::string(in.pick(offsets)) + ", " + in.pick(values) +
+            return a + ":write_cstring(" + std::string(in.pick(offsets)) + ", " + in.pick(values) +
                    ")";
         case 40: return a + ":write_ptr(" + std::string(in.pick(offsets)) + ", " + b + ")";
         case 41: return "local _ = " + a + ":read_ptr(" + in.pick(offsets) + "), " + a + ":ptr()";

@@ -11,7 +11,7 @@ local message = memreg.new(64)
 local regs = memreg.new(32)               -- like RiscLua's 8-register block
 
 -- A C string, and the words and pointer an OS call would read.
-local after = message:writecstring(0, "Hello from a fixed buffer")
+local after = message:write_cstring(0, "Hello from a fixed buffer")
 regs:write_u32(0, 0x400C0)                -- R0: a reason code
 regs:write_u32(4, after - 1)              -- R1: the string length
 regs:write_ptr(8, message)                -- R2 (64-bit): the address of the message buffer
@@ -22,9 +22,9 @@ assert(regs:read_u32(0) == 0x400C0)
 assert(regs:read_u32(4) == #"Hello from a fixed buffer")
 assert(regs:read_ptr(8) == message:ptr())
 assert(regs:read_i32(16) == -1 and regs:read_u32(16) == 0xFFFFFFFF)
-assert(message:cstring(0) == "Hello from a fixed buffer")
+assert(message:read_cstring(0) == "Hello from a fixed buffer")
 print(("R0=%#x R1=%d R2=%s string=%q"):format(regs:read_u32(0), regs:read_u32(4),
-      tostring(regs:read_ptr(8)), message:cstring(0)))
+      tostring(regs:read_ptr(8)), message:read_cstring(0)))
 
 -- The address does not change while the buffer lives, whatever Lua does meanwhile.
 local address = message:ptr()
@@ -48,7 +48,7 @@ local ok, err = pcall(regs.write_u32, regs, 30, 1)
 print("out of range: ", err)
 assert(not ok and err:find("write_u32(offset=30, count=4): outside region of size 32", 1, true))
 message:free()
-ok, err = pcall(message.cstring, message, 0)
+ok, err = pcall(message.read_cstring, message, 0)
 print("after free: ", err)
 assert(not ok and err:find("region is invalid", 1, true))
 print("fixed_buffers: ok")

@@ -12,12 +12,12 @@ print("Blob IsValid: ", blob:valid(), #blob)
 assert(blob:valid() and #blob == 1024)
 
 -- Do lots of fun things with the blob…
-blob:writestring(0, "a blob of heap memory")
+blob:write_string(0, "a blob of heap memory")
 blob:write_u32(1020, 0xC0FFEE)
 
 -- …resize it (the contents move with it)…
 assert(blob:resize(4096))
-print("Resized: ", blob:valid(), #blob, blob:cstring(0))
+print("Resized: ", blob:valid(), #blob, blob:read_cstring(0))
 assert(#blob == 4096 and blob:read_u32(1020) == 0xC0FFEE)
 
 -- …and the heap's maximum is enforced: a blob that does not fit is nil plus why.

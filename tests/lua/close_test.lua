@@ -46,10 +46,10 @@ local function make_everything(memreg, into)
     add("region", ar:alloc(64))
     add("region", keep.heap:alloc(32))
     add("region", keep.arena:alloc(32))
-    local path = os.tmpname()  -- made empty: memreg.create wants a new file
+    local path = os.tmpname()  -- made empty: memreg.createfile wants a new file
     os.remove(path)
     paths[#paths + 1] = path
-    add("region", memreg.create(path, 64))
+    add("region", memreg.createfile(path, 64))
     add("region", memreg.map(path, "w"))
     add("region", memreg.buffer.create(16))
     if r:read_u32(12) ~= 7 then fail("a view's store did not reach the region") end

@@ -40,8 +40,8 @@ local calls = {
         __gc = "gc", __close = with(), __len = with(), __tostring = with(),
         len = with(), free = with(), valid = "alive", resize = with(32), sub = with(0, 4),
         ptr = with(), tostring = with(0, 4), fill = with(1), clear = with(), copy = with(0, "ab"),
-        readstring = with(0, 2), writestring = with(0, "ab"), writecstring = with(0, "ab"),
-        cstring = with(0), write_ptr = with(0, nil), read_ptr = with(0), flush = with(),
+        read_string = with(0, 2), write_string = with(0, "ab"), write_cstring = with(0, "ab"),
+        read_cstring = with(0), write_ptr = with(0, nil), read_ptr = with(0), flush = with(),
         pack = with(0, "i4", 1), unpack = with(0, "i4"), view = with("struct collected_pair"),
         array = with("int32_t", 2),
     },
@@ -58,6 +58,9 @@ local calls = {
     cdecl_registry = {__gc = "registry"},  -- in the registry: lua_close collects it (below)
     objects = {__gc = "registry"},  -- the state's owner of memreg objects: the same (below)
 }
+-- The deprecated names (0.1.0) are the same functions.
+calls.region.readstring, calls.region.writestring = calls.region.read_string, calls.region.write_string
+calls.region.writecstring, calls.region.cstring = calls.region.write_cstring, calls.region.read_cstring
 for _, s in ipairs{"i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "f32", "f64"} do
     calls.region["read_" .. s] = with(0)
     calls.region["write_" .. s] = with(0, 1)

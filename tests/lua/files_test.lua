@@ -1,4 +1,4 @@
--- Mapped files from Lua: memreg.create, memreg.map in every mode, r:flush, and misuse.
+-- Mapped files from Lua: memreg.createfile, memreg.map in every mode, r:flush, and misuse.
 local t = require "harness"
 local memreg = require "memreg"
 
@@ -13,17 +13,22 @@ local function slurp(p)
     return s
 end
 
-t.test("create maps a new zero-filled file read_write; writes reach the file", function()
-    local r = memreg.create(path, 8)
+t.test("memreg.create is the deprecated name of memreg.createfile", function()
+    t.eq(memreg.create, memreg.createfile)
+end)
+
+t.test("createfile maps a new zero-filled file read_write; writes reach the file", function()
+    local r = memreg.createfile(path, 8)
     t.eq(#r, 8)
     t.eq(r:tostring(), ("\0"):rep(8))
     assert(tostring(r):find("8 bytes, file"))
-    r:writestring(0, "memreg!!")
+    r:write_string(0, "memreg!!")
     t.eq(r:flush(), r)
     t.eq(slurp(path), "memreg!!")
     r:free()
     t.eq(r:valid(), false)
-    t.raises("create(path=" .. path .. ", size=4)", memreg.create, path, 4)
+    -- The message is the file layer's (read_write_file::create).
+    t.raises("create(path=" .. path .. ", size=4)", memreg.createfile, path, 4)
 end)
 
 t.test("map read_only gives a read-only region", function()
@@ -33,7 +38,7 @@ t.test("map read_only gives a read-only region", function()
     t.raises("write_u8(size=8): region is read-only", r.write_u8, r, 0, 1)
     t.raises("fill(size=8): region is read-only", r.fill, r, 0)
     t.raises("copy(size=8): region is read-only", r.copy, r, 0, "x")
-    t.raises("writestring(size=8): region is read-only", r.writestring, r, 0, "x")
+    t.raises("write_string(size=8): region is read-only", r.write_string, r, 0, "x")
     local s = r:sub(2, 2)
     t.raises("write_u8(size=2): region is read-only", s.write_u8, s, 0, 1)
     t.eq(s:tostring(), "mr")
@@ -45,11 +50,11 @@ end)
 
 t.test("map read_write writes through; copy_on_write never does", function()
     local w = memreg.map(path, "w")
-    w:writestring(0, "MEM")
+    w:write_string(0, "MEM")
     w:flush()
     t.eq(slurp(path), "MEMreg!!")
     local c = memreg.map(path, "c")
-    c:writestring(0, "xyz")
+    c:write_string(0, "xyz")
     t.eq(c:tostring(0, 3), "xyz")
     c:flush()
     t.eq(slurp(path), "MEMreg!!")
@@ -69,15 +74,15 @@ t.test("file errors name the operation, the path and the reason", function()
     t.raises("bad argument #2 to 'map' (mode must be 'r' (read_only), 'w' (read_write) or 'c' " ..
              "(copy_on_write), got 'x')", memreg.map, path, "x")
     t.raises("bad argument #1 to 'map' (string expected, got nil)", memreg.map, nil)
-    t.raises("bad argument #2 to 'create' (size must not be negative, got -1)",
-             memreg.create, path .. ".new", -1)
+    t.raises("bad argument #2 to 'createfile' (size must not be negative, got -1)",
+             memreg.createfile, path .. ".new", -1)
 end)
 
 t.test("a path with a NUL byte is refused, not cut short", function()
     local f = assert(io.open(path, "wb")); f:write("exists"); f:close()
     t.raises("bad argument #1 to 'map' (path contains a NUL byte at " .. #path,
              memreg.map, path .. "\0.txt")
-    t.raises("bad argument #1 to 'create' (path contains a NUL byte at 0", memreg.create, "\0", 4)
+    t.raises("bad argument #1 to 'createfile' (path contains a NUL byte at 0", memreg.createfile, "\0", 4)
     t.eq(memreg.map(path):tostring(), "exists")
 end)
 

@@ -293,7 +293,7 @@ t.test("pack converts every value before it touches the region", function()
         return r:pack(0, format, (unpack or table.unpack)(values))
     end, function() r:resize(16) end, function(ok, result)
         if ok then
-            t.eq(r:readstring(0, 4), "1.5\0")
+            t.eq(r:read_string(0, 4), "1.5\0")
             t.eq(r:unpack(0, "z"), "1.5")
         else
             assert(tostring(result):find("pack(offset=", 1, true), result)

@@ -23,10 +23,25 @@ t.test("fromstring copies the bytes; tostring gives them back", function()
     t.eq(r:tostring(6), "world")
     t.eq(r:tostring(1, 3), "ell")
     t.eq(r:tostring(11), "")
-    t.eq(r:readstring(0, 5), "hello")
-    t.eq(r:cstring(0), "hello")
-    t.raises("cstring(offset=6): no zero byte before the end of region of size 11",
-             r.cstring, r, 6)
+    t.eq(r:read_string(0, 5), "hello")
+    t.eq(r:read_cstring(0), "hello")
+    t.raises("read_cstring(offset=6): no zero byte before the end of region of size 11",
+             r.read_cstring, r, 6)
+end)
+
+t.test("methods that read or write at an offset are read_<what> / write_<what>", function()
+    local deprecated = {readstring = "read_string", writestring = "write_string",
+                        writecstring = "write_cstring", cstring = "read_cstring"}
+    local methods = debug.getmetatable(memreg.new(1)).__index
+    for name, f in pairs(methods) do
+        if deprecated[name] then
+            t.eq(f, methods[deprecated[name]], name .. " is the deprecated name of " .. deprecated[name])
+        else
+            assert(not name:match("^read%a") and not name:match("^write%a") and name ~= "cstring",
+                   "method " .. name .. " breaks the read_<what> / write_<what> convention")
+        end
+    end
+    for _, name in pairs(deprecated) do assert(methods[name], name) end
 end)
 
 t.test("typed reads and writes, every type, both byte orders", function()
@@ -142,17 +157,17 @@ t.test("fill, clear, copy and strings", function()
     r:copy(2, r, 0, 4); t.eq(r:tostring(), "ababcdgh")   -- overlapping: memmove
     r:copy(0, "xyz", 1); t.eq(r:tostring(), "yzabcdgh")
     r:copy(6, memreg.fromstring("12345"), 3, 2); t.eq(r:tostring(), "yzabcd45")
-    t.eq(r:writestring(0, "hi"), 2); t.eq(r:tostring(), "hiabcd45")
-    t.eq(r:writestring(2, "XYZ", 1), 3); t.eq(r:tostring(), "hiXbcd45")
-    t.eq(r:writecstring(3, "ok"), 6); t.eq(r:cstring(3), "ok")
-    t.raises("cstring(offset=6): no zero byte before the end of region of size 8", r.cstring, r, 6)
-    t.raises("cstring(offset=8, count=1): outside region of size 8", r.cstring, r, 8)
-    t.raises("bad argument #3 to 'writecstring' (string contains a zero byte)",
-             r.writecstring, r, 0, "a\0b")
-    t.raises("writecstring(offset=5, count=4): outside region of size 8",
-             r.writecstring, r, 5, "abc")
-    t.raises("bad argument #4 to 'writestring' (length 9 is longer than the string (3))",
-             r.writestring, r, 0, "abc", 9)
+    t.eq(r:write_string(0, "hi"), 2); t.eq(r:tostring(), "hiabcd45")
+    t.eq(r:write_string(2, "XYZ", 1), 3); t.eq(r:tostring(), "hiXbcd45")
+    t.eq(r:write_cstring(3, "ok"), 6); t.eq(r:read_cstring(3), "ok")
+    t.raises("read_cstring(offset=6): no zero byte before the end of region of size 8", r.read_cstring, r, 6)
+    t.raises("read_cstring(offset=8, count=1): outside region of size 8", r.read_cstring, r, 8)
+    t.raises("bad argument #3 to 'write_cstring' (string contains a zero byte)",
+             r.write_cstring, r, 0, "a\0b")
+    t.raises("write_cstring(offset=5, count=4): outside region of size 8",
+             r.write_cstring, r, 5, "abc")
+    t.raises("bad argument #4 to 'write_string' (length 9 is longer than the string (3))",
+             r.write_string, r, 0, "abc", 9)
     t.raises("copy(offset=6, count=3): outside region of size 8", r.copy, r, 6, "abc")
     t.raises("copy(offset=4, count=0): outside region of size 3", r.copy, r, 0, "abc", 4)
     t.raises("bad argument #3 to 'copy' (region or string expected, got number)", r.copy, r, 0, 5)
@@ -184,6 +199,9 @@ t.test("free is one idempotent release that invalidates every view", function()
     t.eq(r:valid(), false); t.eq(s:valid(), false)
     r:free(); r:free()                                            -- idempotent
     t.eq(tostring(r), "memreg.region(invalid)")
+    -- A live one: its size, what owns it and its address in hex.
+    local live = memreg.new(16)
+    t.eq(tostring(live):match("^memreg%.region%(16 bytes, malloc%): 0x%x+$") ~= nil, true, tostring(live))
     local invalid = "region is invalid (freed, resized or its arena reset)"
     t.raises("bad argument #1 to 'read_u8' (" .. invalid .. ")", r.read_u8, r, 0)
     t.raises("bad argument #1 to 'write_u8' (" .. invalid .. ")", s.write_u8, s, 0, 1)
@@ -276,7 +294,7 @@ t.test("offsets and sizes from Lua are checked, never trusted", function()
     t.raises("bad argument #3 to 'write_u8' (number expected, got nil)", r.write_u8, r, 0, nil)
     t.raises("bad argument #3 to 'read_u32' (byte order must be 'le', 'be' or 'native', got 'xx')",
              r.read_u32, r, 0, "xx")
-    t.raises("readstring(offset=10, count=7): outside region of size 16", r.readstring, r, 10, 7)
+    t.raises("read_string(offset=10, count=7): outside region of size 16", r.read_string, r, 10, 7)
     t.raises("tostring(offset=17, count=0): outside region of size 16", r.tostring, r, 17)
     t.raises("bad argument #1 to 'read_u8' (region expected, got table)", r.read_u8, {}, 0)
     t.raises("bad argument #1 to 'read_u8' (region expected, got no value)", r.read_u8)
@@ -320,10 +338,10 @@ end)
 t.test("writes land in the region as it is when they happen", function()
     -- resized larger (moved) inside the call: the bytes are in the new memory
     hostile.steps(function() return {r = memreg.new(64)} end,
-                  function(o) return o.r:writestring(2, "hostile") end,
+                  function(o) return o.r:write_string(2, "hostile") end,
                   function(o) o.r:resize(65536) end,
                   function(o, k, fired, ok)
-                      if ok then t.eq(o.r:readstring(2, 7), "hostile", "step " .. k) end
+                      if ok then t.eq(o.r:read_string(2, 7), "hostile", "step " .. k) end
                   end)
 end)
 

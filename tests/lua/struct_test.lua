@@ -138,6 +138,7 @@ t.test("views keep the region alive and fail once it is freed", function()
     local r = memreg.new(8)
     local v = r:array("rgba_pixel", 2)
     local px = v[0]
+    t.eq(tostring(px):match("^view<rgba_pixel>: 0x%x+$") ~= nil, true, tostring(px))
     r:free()
     t.raises("region is invalid (freed, resized or its arena reset)", function() return v[0] end)
     t.raises("region is invalid", function() px.red = 1 end)

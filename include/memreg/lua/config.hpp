@@ -15,6 +15,7 @@
 #include "../detail/exceptions_only.hpp"  // needs exceptions
 
 #include <algorithm>
+#include <cinttypes>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -161,6 +162,23 @@ inline void set_functions(lua_State* L, int table, const luaL_Reg* functions) {
     }
 }
 
+/// A deprecated name and the name it stands for.
+struct alias {
+    const char* old_name;
+    const char* name;
+};
+
+/// table[old_name] = table[name] for each alias (the same function value, on every
+/// version: Lua 5.1 makes a new closure for each lua_pushcfunction).
+template <std::size_t N>
+void set_aliases(lua_State* L, int table, const alias (&aliases)[N]) {
+    table = absolute(L, table);
+    for (const alias& a : aliases) {
+        lua_getfield(L, table, a.name);
+        lua_setfield(L, table, a.old_name);
+    }
+}
+
 /// Makes the memreg metatable `name` (a registry key above) the first time: files it
 /// in the registry (luaL_newmetatable), sets the metamethods of a {nullptr,
 /// nullptr}-terminated list, __name (5.3+ sets it; older versions need it for
@@ -210,6 +228,17 @@ inline std::string type_name(lua_State* L, int idx) {
     char name[type_name_capacity];
     type_name(L, idx, name);
     return name;
+}
+
+/// An address as the binding's messages and tostring write it: "0x" and lowercase
+/// hex digits on every platform (printf's %p differs between C libraries).
+struct address_text {
+    char text[2 + 2 * sizeof(std::uintptr_t) + 1];
+};
+inline address_text format_address(const void* p) noexcept {
+    address_text a{};
+    std::snprintf(a.text, sizeof a.text, "0x%" PRIxPTR, reinterpret_cast<std::uintptr_t>(p));
+    return a;
 }
 
 /// True if the value at idx is a number (not a string that looks like one).

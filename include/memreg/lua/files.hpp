@@ -1,12 +1,13 @@
-// memreg/lua/files.hpp — mapped files as regions: memreg.map, memreg.create, r:flush.
+// memreg/lua/files.hpp — mapped files as regions: memreg.map, memreg.createfile, r:flush.
 //
 //   memreg.map(path [, mode])   mode "r" (read_only, the default), "w" (read_write:
 //                               writes reach the file) or "c" (copy_on_write: they
 //                               never do); the long names read_only, read_write and
 //                               copy_on_write work too. A read-only mapping is a
 //                               read-only region: writing to it raises an error.
-//   memreg.create(path, size)   a new file of size zero bytes, mapped read_write
-//                               (an existing file is an error).
+//   memreg.createfile(path, size)  a new file of size zero bytes, mapped read_write
+//                               (an existing file is an error). memreg.create is its
+//                               deprecated name (0.1.0).
 //   r:flush()                   writes a read_write mapping back to the file now
 //                               (a no-op for memory that is not a file).
 // The file stays mapped while the region or any sub-region of it lives; r:free()
@@ -154,9 +155,9 @@ inline int file_map(lua_State* L) {
     return 1;
 }
 
-/// memreg.create(path, size)
+/// memreg.createfile(path, size)
 inline int file_create(lua_State* L) {
-    constexpr const char* fname = "create";
+    constexpr const char* fname = "createfile";
     const std::string path = check_path(L, 1, fname);
     const std::size_t size = check_offset(L, 2, fname, "size");
     push_file(L, path, false, fname, [&] { return memreg::read_write_file::create(path, size); });
@@ -175,14 +176,16 @@ inline int file_flush(lua_State* L) {
 inline void register_files(lua_State* L, int module, int methods) {
     static const luaL_Reg module_functions[] = {
         {"map", protect<file_map>},
-        {"create", protect<file_create>},
+        {"createfile", protect<file_create>},
         {nullptr, nullptr},
     };
+    static constexpr alias deprecated[] = {{"create", "createfile"}};  // 0.1.0's name
     static const luaL_Reg method_functions[] = {
         {"flush", protect<file_flush>},
         {nullptr, nullptr},
     };
     set_functions(L, module, module_functions);
+    set_aliases(L, module, deprecated);
     set_functions(L, methods, method_functions);
 }
 

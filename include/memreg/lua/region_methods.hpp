@@ -1,7 +1,12 @@
 // memreg/lua/region_methods.hpp — memreg.new, memreg.fromstring and the methods
 // every region has: #r, free/__gc/__close, valid, resize, sub, ptr, tostring, fill,
-// clear, copy, readstring, writestring, cstring, writecstring, write_ptr, read_ptr
-// (read_*/write_* are in scalars.hpp). Offsets are 0-based byte offsets, as in C and LuaJIT's FFI.
+// clear, copy, read_string, write_string, read_cstring, write_cstring, read_ptr,
+// write_ptr (read_<T>/write_<T> are in scalars.hpp). Offsets are 0-based byte offsets,
+// as in C and LuaJIT's FFI.
+//
+// Names: a method that reads or writes a value at an offset is read_<what> /
+// write_<what> (read_u8, read_string, read_cstring, read_ptr). memreg.buffer keeps
+// Luau's own names (readu8, readstring): it is Luau's library, for Luau code.
 #pragma once
 
 #include <cstddef>
@@ -192,9 +197,9 @@ inline int region_copy(lua_State* L) {
     return 0;
 }
 
-/// r:readstring(off, len): len bytes at off as a string.
-inline int region_readstring(lua_State* L) {
-    constexpr const char* fname = "readstring";
+/// r:read_string(off, len): len bytes at off as a string.
+inline int region_read_string(lua_State* L) {
+    constexpr const char* fname = "read_string";
     const region_arg r(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     const std::size_t count = check_offset(L, 3, fname, "length");
@@ -202,10 +207,10 @@ inline int region_readstring(lua_State* L) {
     return 1;
 }
 
-/// r:writestring(off, s [, len]): the first len bytes of s (default all) at off.
+/// r:write_string(off, s [, len]): the first len bytes of s (default all) at off.
 /// Returns the offset just past them.
-inline int region_writestring(lua_State* L) {
-    constexpr const char* fname = "writestring";
+inline int region_write_string(lua_State* L) {
+    constexpr const char* fname = "write_string";
     const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     std::size_t n = 0;
@@ -220,10 +225,10 @@ inline int region_writestring(lua_State* L) {
     return 1;
 }
 
-/// r:writecstring(off, s): s and a terminating zero byte at off (s must not contain
+/// r:write_cstring(off, s): s and a terminating zero byte at off (s must not contain
 /// a zero byte). Returns the offset just past the terminator.
-inline int region_writecstring(lua_State* L) {
-    constexpr const char* fname = "writecstring";
+inline int region_write_cstring(lua_State* L) {
+    constexpr const char* fname = "write_cstring";
     const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     std::size_t n = 0;
@@ -237,10 +242,10 @@ inline int region_writecstring(lua_State* L) {
     return 1;
 }
 
-/// r:cstring(off): the zero-terminated string at off (the terminator must lie
+/// r:read_cstring(off): the zero-terminated string at off (the terminator must lie
 /// inside the region: a missing one is an error, not a read past the end).
-inline int region_cstring(lua_State* L) {
-    constexpr const char* fname = "cstring";
+inline int region_read_cstring(lua_State* L) {
+    constexpr const char* fname = "read_cstring";
     const region_arg r(L, 1, fname);
     const std::size_t offset = check_offset(L, 2, fname);
     const std::size_t size = r.size();
@@ -296,10 +301,10 @@ inline int region_describe(lua_State* L) {
         lua_pushliteral(L, "memreg.region(invalid)");
         return 1;
     }
-    char text[96];
-    std::snprintf(text, sizeof text, "memreg.region(%zu bytes, %s%s): %p", ud.size(),
+    char text[128];
+    std::snprintf(text, sizeof text, "memreg.region(%zu bytes, %s%s): %s", ud.size(),
                   ud.kind(), ud.read_only() ? ", read-only" : "",
-                  static_cast<void*>(ud.bytes().data()));
+                  format_address(ud.bytes().data()).text);
     lua_pushstring(L, text);
     return 1;
 }
@@ -324,13 +329,20 @@ inline void register_regions(lua_State* L, int module, int methods) {
         {"fill", protect<region_fill>},
         {"clear", protect<region_clear>},
         {"copy", protect<region_copy>},
-        {"readstring", protect<region_readstring>},
-        {"writestring", protect<region_writestring>},
-        {"writecstring", protect<region_writecstring>},
-        {"cstring", protect<region_cstring>},
+        {"read_string", protect<region_read_string>},
+        {"write_string", protect<region_write_string>},
+        {"write_cstring", protect<region_write_cstring>},
+        {"read_cstring", protect<region_read_cstring>},
         {"write_ptr", protect<region_write_ptr>},
         {"read_ptr", protect<region_read_ptr>},
         {nullptr, nullptr},
+    };
+    // Deprecated names (0.1.0), the same functions; removed in the next minor version.
+    static constexpr alias deprecated[] = {
+        {"readstring", "read_string"},
+        {"writestring", "write_string"},
+        {"writecstring", "write_cstring"},
+        {"cstring", "read_cstring"},
     };
     static const luaL_Reg metamethods[] = {
         {"__len", protect<region_len>},
@@ -340,6 +352,7 @@ inline void register_regions(lua_State* L, int module, int methods) {
     };
     set_functions(L, module, module_functions);
     set_functions(L, methods, method_functions);
+    set_aliases(L, methods, deprecated);
     register_scalars(L, methods);
     push_metatable(L);
     set_functions(L, -1, metamethods);

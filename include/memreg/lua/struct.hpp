@@ -97,14 +97,18 @@ inline int module_alignof(lua_State* L) {
 inline int module_typeof_any(lua_State* L) {
     constexpr const char* fname = "typeof";
     prepare_type_or_view(L, 1, fname);
-    const bool counted = !lua_isnoneornil(L, 2);
-    if (counted) {  // checked before the allocation, so a bad count costs nothing
-        const std::size_t n = check_count(L, 2, fname, type_or_view_at(L, 1, fname));
-        (void)variable_size(type_or_view_at(L, 1, fname), n, 2, fname);
+    // The count is checked once, before the allocation (a bad one costs nothing); it
+    // is a number on the stack, which no finalizer can change. The type is looked up
+    // again after the allocation (a finalizer may have collected a view by hand).
+    std::optional<std::size_t> count;
+    if (!lua_isnoneornil(L, 2)) {
+        const layout& t = type_or_view_at(L, 1, fname);
+        count = check_count(L, 2, fname, t);
+        (void)variable_size(t, *count, 2, fname);
     }
     layout& result = new_ctype(L);
     const layout& t = type_or_view_at(L, 1, fname);  // after the last allocation
-    result = counted ? t.with_count(check_count(L, 2, fname, t)) : t;
+    result = count ? t.with_count(*count) : t;
     return 1;
 }
 

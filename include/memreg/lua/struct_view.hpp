@@ -321,8 +321,8 @@ inline int view_tostring(lua_State* L) {
         lua_pushfstring(L, "view<%s> (invalid)", v.type.name().c_str());
         return 1;
     }
-    lua_pushfstring(L, "view<%s>: %p", v.type.name().c_str(),
-                    static_cast<void*>(v.target.bytes().data()));
+    lua_pushfstring(L, "view<%s>: %s", v.type.name().c_str(),
+                    format_address(v.target.bytes().data()).text);
     return 1;
 }
 

@@ -19,7 +19,7 @@ local function pixels()
 end
 local function items()
     local r = memreg.new(64)
-    r:writestring(8, "name")
+    r:write_string(8, "name")
     return {region = r, item = ffi.cast("gc_ffi_item *", r)}
 end
 local function nothing() return {} end

@@ -1,4 +1,4 @@
--- GC-injection specs for memreg.map, memreg.create and r:flush (driver and format:
+-- GC-injection specs for memreg.map, memreg.createfile and r:flush (driver and format:
 -- tests/lua/gc_injection.lua). `truncate` empties the mapped file from the
 -- finalizer, as io.open(path, "wb") in the program does: the region must become
 -- invalid (every call checks the file's size), never raise SIGBUS.
@@ -22,16 +22,16 @@ local function mapped(mode)
     end
 end
 
-return {
+local specs = {
     ["memreg.map"] = {
         {setup = function() write_file(("m"):rep(8192)) return {} end,
          call = function() return memreg.map(path) end, actions = truncate},
         {setup = function() write_file(("m"):rep(8192)) return {} end,
          call = function() return memreg.map(path, "w") end, actions = truncate},
     },
-    ["memreg.create"] = {
+    ["memreg.createfile"] = {
         setup = function() os.remove(path) return {} end,
-        call = function() return memreg.create(path, 4096) end,
+        call = function() return memreg.createfile(path, 4096) end,
         actions = truncate,
     },
     ["region.flush"] = {
@@ -41,3 +41,6 @@ return {
          actions = truncate},
     },
 }
+specs["memreg.create"] = specs["memreg.createfile"]  -- its deprecated name (0.1.0)
+
+return specs

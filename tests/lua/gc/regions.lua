@@ -95,26 +95,26 @@ local specs = {
             call = function(o) o.region:copy(0, o.source, 8) return o.region end,
         },
     },
-    ["region.readstring"] = {
-        {setup = region(), call = function(o) return o.region:readstring(5, 20) end},
-        {setup = region(2048), call = function(o) return o.region:readstring(1, 2000) end},
+    ["region.read_string"] = {
+        {setup = region(), call = function(o) return o.region:read_string(5, 20) end},
+        {setup = region(2048), call = function(o) return o.region:read_string(1, 2000) end},
     },
-    ["region.writestring"] = {
+    ["region.write_string"] = {
         setup = region(),
-        call = function(o) return o.region:writestring(3, "hostile finalizers", 10), o.region end,
+        call = function(o) return o.region:write_string(3, "hostile finalizers", 10), o.region end,
     },
-    ["region.writecstring"] = {
+    ["region.write_cstring"] = {
         setup = region(),
-        call = function(o) return o.region:writecstring(3, "terminated"), o.region end,
+        call = function(o) return o.region:write_cstring(3, "terminated"), o.region end,
     },
-    ["region.cstring"] = {
+    ["region.read_cstring"] = {
         {
             setup = function() local r = bytes(64) r:write_u8(40, 0) return {region = r} end,
-            call = function(o) return o.region:cstring(2) end,
+            call = function(o) return o.region:read_cstring(2) end,
         },
         {
             setup = function() local r = bytes(2048) r:write_u8(2000, 0) return {region = r} end,
-            call = function(o) return o.region:cstring(0) end,
+            call = function(o) return o.region:read_cstring(0) end,
         },
     },
     ["region.write_ptr"] = {
@@ -147,6 +147,12 @@ for suffix, size in pairs(sizes) do
             end,
         },
     }
+end
+
+-- The deprecated names (0.1.0): the same functions, the same cases.
+for old, new in pairs{readstring = "read_string", writestring = "write_string",
+                      writecstring = "write_cstring", cstring = "read_cstring"} do
+    specs["region." .. old] = specs["region." .. new]
 end
 
 return specs

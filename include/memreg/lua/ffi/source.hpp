@@ -30,7 +30,7 @@ for _, m in ipairs{"read_i8", "read_u8", "read_i16", "read_u16", "read_i32", "re
                    "read_i64", "read_u64", "read_f32", "read_f64", "write_u8", "write_u16",
                    "write_u32", "write_i64", "write_u64", "write_f32", "write_f64",
                    "read_ptr", "write_ptr", "ptr", "valid", "len", "copy", "fill", "clear",
-                   "tostring", "cstring"} do
+                   "tostring", "read_cstring"} do
   R[m] = probe[m]
 end
 local os_name, arch, bits, endian, char_signed = native.target()
@@ -804,7 +804,7 @@ local function memory_of(cd, level) return pointee(cd, level + 1) end
 function M.string(p, len)
   p = check_cdata(p, "string", 1, 2)
   local r, o = memory_of(p, 2)
-  if len == nil then return R.cstring(r, o) end
+  if len == nil then return R.read_cstring(r, o) end
   return R.tostring(r, o, len)
 end
 
