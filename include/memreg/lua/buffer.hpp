@@ -23,10 +23,12 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "../byte_order.hpp"
 #include "protect.hpp"
 #include "resolve.hpp"
+#include "scalars.hpp"
 #include "userdata.hpp"
 
 namespace memreg::lua {
@@ -136,8 +138,8 @@ inline const char* string(lua_State* L, int arg, const char* fname, std::size_t&
 inline int fromstring(lua_State* L) {
     std::size_t n = 0;
     const char* s = string(L, 1, "fromstring", n);
-    region_userdata& ud = new_buffer(L, n, "fromstring");
-    if (n != 0) std::memcpy(ud.bytes().data(), s, n);
+    if (n > max_buffer_size) fail("memory allocation error: block too big");
+    new_region_from(L, s, n, "fromstring");
     return 1;
 }
 
@@ -152,48 +154,22 @@ inline int len(lua_State* L) {
     return 1;
 }
 
-template <class T> struct names;
-#define MEMREG_LUAU_NAMES(type, suffix)                        \
-    template <> struct names<type> {                           \
-        static constexpr const char* read = "read" #suffix;    \
-        static constexpr const char* write = "write" #suffix;  \
-    };
-MEMREG_LUAU_NAMES(std::int8_t, i8)
-MEMREG_LUAU_NAMES(std::uint8_t, u8)
-MEMREG_LUAU_NAMES(std::int16_t, i16)
-MEMREG_LUAU_NAMES(std::uint16_t, u16)
-MEMREG_LUAU_NAMES(std::int32_t, i32)
-MEMREG_LUAU_NAMES(std::uint32_t, u32)
-MEMREG_LUAU_NAMES(float, f32)
-MEMREG_LUAU_NAMES(double, f64)
-#undef MEMREG_LUAU_NAMES
-
-/// The value's bytes in little-endian order at p.
+/// Luau has every scalar type but the 64-bit integers (buffer.readi64 is not Luau's).
 template <class T>
-T load_le(const std::byte* p) noexcept {
-    return memreg::detail::load_bytes<T>(p, std::endian::little);
-}
-template <class T>
-void store_le(std::byte* p, T v) noexcept {
-    memreg::detail::store_bytes<T>(p, v, std::endian::little);
-}
+inline constexpr bool luau_scalar = sizeof(T) < 8 || std::is_floating_point_v<T>;
 
 template <class T>
 int read(lua_State* L) {
-    constexpr const char* fname = names<T>::read;
+    constexpr const char* fname = scalar_names<T>::luau_read;
     const region_arg b = buffer(L, 1, fname);
     const std::int32_t offset = integer(L, 2, fname);
-    const T v = load_le<T>(at(b, offset, sizeof(T)).data());
-    if constexpr (std::is_floating_point_v<T>)
-        lua_pushnumber(L, static_cast<lua_Number>(v));
-    else
-        push_int64(L, v, fname);
+    push_scalar<T>(L, load<T>(at(b, offset, sizeof(T)).data(), std::endian::little), fname);
     return 1;
 }
 
 template <class T>
 int write(lua_State* L) {
-    constexpr const char* fname = names<T>::write;
+    constexpr const char* fname = scalar_names<T>::luau_write;
     const region_arg b = buffer(L, 1, fname, true);
     const std::int32_t offset = integer(L, 2, fname);
     T v{};
@@ -203,7 +179,7 @@ int write(lua_State* L) {
         v = number(L, 3, fname);
     else
         v = static_cast<T>(unsigned_value(L, 3, fname));  // wraps, like Luau's T(value)
-    store_le<T>(at(b, offset, sizeof(T)).data(), v);
+    store<T>(at(b, offset, sizeof(T)).data(), v, std::endian::little);
     return 0;
 }
 
@@ -346,22 +322,6 @@ inline void register_buffer(lua_State* L, int module) {
         {"fromstring", protect<b::fromstring>},
         {"tostring", protect<b::tostring>},
         {"len", protect<b::len>},
-        {"readi8", protect<b::read<std::int8_t>>},
-        {"readu8", protect<b::read<std::uint8_t>>},
-        {"readi16", protect<b::read<std::int16_t>>},
-        {"readu16", protect<b::read<std::uint16_t>>},
-        {"readi32", protect<b::read<std::int32_t>>},
-        {"readu32", protect<b::read<std::uint32_t>>},
-        {"readf32", protect<b::read<float>>},
-        {"readf64", protect<b::read<double>>},
-        {"writei8", protect<b::write<std::int8_t>>},
-        {"writeu8", protect<b::write<std::uint8_t>>},
-        {"writei16", protect<b::write<std::int16_t>>},
-        {"writeu16", protect<b::write<std::uint16_t>>},
-        {"writei32", protect<b::write<std::int32_t>>},
-        {"writeu32", protect<b::write<std::uint32_t>>},
-        {"writef32", protect<b::write<float>>},
-        {"writef64", protect<b::write<double>>},
         {"readstring", protect<b::readstring>},
         {"writestring", protect<b::writestring>},
         {"copy", protect<b::copy>},
@@ -371,7 +331,16 @@ inline void register_buffer(lua_State* L, int module) {
         {nullptr, nullptr},
     };
     lua_newtable(L);
-    set_functions(L, -1, functions);
+    const int table = lua_gettop(L);
+    set_functions(L, table, functions);
+    // readi8 … readf64, writei8 … writef64: the names from scalars.hpp's one table.
+    for_each_scalar([&](auto type) {
+        using T = typename decltype(type)::type;
+        if constexpr (b::luau_scalar<T>) {
+            set_function(L, table, scalar_names<T>::luau_read, protect<b::read<T>>);
+            set_function(L, table, scalar_names<T>::luau_write, protect<b::write<T>>);
+        }
+    });
     lua_setfield(L, module, "buffer");
 }
 

@@ -196,16 +196,27 @@ inline bool new_metatable(lua_State* L, const char* name, const luaL_Reg* metame
     return true;
 }
 
-/// The userdata at idx if its metatable is the registry's `tname`, else nullptr
-/// (luaL_testudata, which Lua 5.1 lacks).
-inline void* test_udata(lua_State* L, int idx, const char* tname) {
+/// The userdata at idx if its metatable is the value at `metatable` (a stack index
+/// or an upvalue's pseudo-index), else nullptr: the one userdata type test (the
+/// callers differ only in where they find the metatable). Allocates nothing.
+inline void* udata_with_metatable(lua_State* L, int idx, int metatable) {
+    metatable = absolute(L, metatable);
     void* p = lua_touserdata(L, idx);
     if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
         return nullptr;
-    luaL_getmetatable(L, tname);
-    const bool same = lua_rawequal(L, -1, -2) != 0;
-    lua_pop(L, 2);
+    const bool same = lua_rawequal(L, -1, metatable) != 0;
+    lua_pop(L, 1);
     return same ? p : nullptr;
+}
+
+/// The userdata at idx if its metatable is the registry's `tname`, else nullptr
+/// (luaL_testudata, which Lua 5.1 lacks).
+inline void* test_udata(lua_State* L, int idx, const char* tname) {
+    idx = absolute(L, idx);
+    luaL_getmetatable(L, tname);
+    void* p = udata_with_metatable(L, idx, -1);
+    lua_pop(L, 1);
+    return p;
 }
 
 /// The type name of the value at idx, for messages: for memreg's userdata, its
@@ -314,13 +325,7 @@ inline void push_uint64(lua_State* L, std::uint64_t v, const char* fname) {
 /// version; on Lua versions without 64-bit integers a size above 2^53 (a C type
 /// declared that large) is an error naming fname, never a rounded number.
 inline void push_size(lua_State* L, std::size_t n, const char* fname = "size") {
-#if MEMREG_LUA_INT64
-    (void)fname;
-    lua_pushinteger(L, static_cast<lua_Integer>(n));
-#else
-    if (n > static_cast<std::size_t>(max_exact_double)) throw_not_exact(fname, std::to_string(n));
-    lua_pushnumber(L, static_cast<lua_Number>(n));
-#endif
+    push_uint64(L, n, fname);  // a size is below 2^63: never wrapped
 }
 
 }  // namespace detail

@@ -45,8 +45,7 @@ inline int region_new(lua_State* L) {
 inline int region_fromstring(lua_State* L) {
     std::size_t n = 0;
     const char* s = check_string(L, 1, "fromstring", n);
-    region_userdata& ud = new_region(L, n, "fromstring");
-    if (n != 0) std::memcpy(ud.bytes().data(), s, n);
+    new_region_from(L, s, n, "fromstring");
     return 1;
 }
 
@@ -79,6 +78,12 @@ inline int region_valid(lua_State* L) {
     return 1;
 }
 
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_not_resizable(const char* fname,
+                                                                       std::size_t n,
+                                                                       const char* why) {
+    throw bad_argument(memreg::detail::message(fname).arg("size", n).because(why));
+}
+
 /// r:resize(n) -> r, or nil and a message when the allocator has no room (r is then
 /// unchanged). The memory may move: sub-regions become invalid. New bytes are zero.
 inline int region_resize(lua_State* L) {
@@ -86,12 +91,11 @@ inline int region_resize(lua_State* L) {
     region_userdata& ud = check_userdata(L, 1, fname);
     const std::size_t n = check_size(L, 2, fname);
     if (!ud.owner())
-        throw bad_argument(memreg::detail::message(fname).arg("size", n).because(
-            "a sub-region cannot be resized (resize the region it was made from)"));
+        throw_not_resizable(fname, n,
+                            "a sub-region cannot be resized (resize the region it was made from)");
     block& memory = *region_access::memory(ud);
     const char* refused = memory.not_resizable();
-    if (*refused != '\0')
-        throw bad_argument(memreg::detail::message(fname).arg("size", n).because(refused));
+    if (*refused != '\0') throw_not_resizable(fname, n, refused);
     const std::size_t old = ud.size();
     if (!memory.try_resize(n)) {
         lua_pushnil(L);
@@ -207,39 +211,54 @@ inline int region_read_string(lua_State* L) {
     return 1;
 }
 
-/// r:write_string(off, s [, len]): the first len bytes of s (default all) at off.
-/// Returns the offset just past them.
-inline int region_write_string(lua_State* L) {
-    constexpr const char* fname = "write_string";
+/// The string argument of r:write_string / r:write_cstring, checked: the region
+/// (writable), the offset (argument 2), the string (argument 3).
+struct string_write {
+    region_arg region;
+    std::size_t offset;
+    const char* text;
+    std::size_t length;
+};
+inline string_write check_string_write(lua_State* L, const char* fname) {
     const region_arg r(L, 1, fname, access_mode::write);
     const std::size_t offset = check_offset(L, 2, fname);
     std::size_t n = 0;
     const char* s = check_string(L, 3, fname, n);
-    const std::size_t count = opt_offset(L, 4, fname, n, "length");
-    if (count > n)
-        throw_argument(4, fname, "length " + std::to_string(count) +
-                                     " is longer than the string (" + std::to_string(n) + ")");
-    const region target = r.span(offset, count);
-    if (count != 0) std::memcpy(target.data(), s, count);
-    push_size(L, offset + count, fname);
+    return {r, offset, s, n};
+}
+
+/// Writes count bytes of w's string at w.offset, then `terminator` zero bytes (0 or
+/// 1), and pushes the offset just past them (r:write_string, r:write_cstring).
+inline int write_string_at(lua_State* L, const string_write& w, std::size_t count,
+                           std::size_t terminator, const char* fname) {
+    const region target = w.region.span(w.offset, count + terminator);
+    if (count != 0) std::memcpy(target.data(), w.text, count);
+    if (terminator != 0) target[count] = std::byte{0};
+    push_size(L, w.offset + count + terminator, fname);
     return 1;
+}
+
+/// r:write_string(off, s [, len]): the first len bytes of s (default all) at off.
+/// Returns the offset just past them.
+inline int region_write_string(lua_State* L) {
+    constexpr const char* fname = "write_string";
+    const string_write w = check_string_write(L, fname);
+    const std::size_t count = opt_offset(L, 4, fname, w.length, "length");
+    if (count > w.length)
+        throw_argument(4, fname, "length " + std::to_string(count) +
+                                     " is longer than the string (" + std::to_string(w.length) +
+                                     ")");
+    return write_string_at(L, w, count, 0, fname);
 }
 
 /// r:write_cstring(off, s): s and a terminating zero byte at off (s must not contain
 /// a zero byte). Returns the offset just past the terminator.
 inline int region_write_cstring(lua_State* L) {
     constexpr const char* fname = "write_cstring";
-    const region_arg r(L, 1, fname, access_mode::write);
-    const std::size_t offset = check_offset(L, 2, fname);
-    std::size_t n = 0;
-    const char* s = check_string(L, 3, fname, n);
-    if (std::memchr(s, 0, n) != nullptr)
+    const string_write w = check_string_write(L, fname);
+    if (std::memchr(w.text, 0, w.length) != nullptr)
         throw_argument(3, fname, "string contains a zero byte");
-    const region target = r.span(offset, n + 1);
-    std::memcpy(target.data(), s, n);
-    target[n] = std::byte{0};
-    push_size(L, offset + n + 1, fname);
-    return 1;
+    return write_string_at(L, w, w.length, 1, fname);
 }
 
 /// r:read_cstring(off): the zero-terminated string at off (the terminator must lie

@@ -47,11 +47,16 @@ void store(std::byte* p, T value, std::endian order) noexcept {
     memreg::detail::store_bytes<T>(p, value, order);
 }
 
+/// The names of each scalar type's functions, in one table: the region methods
+/// (r:read_u32, r:write_u32) and memreg.buffer's, which are Luau's (buffer.readu32,
+/// buffer.writeu32).
 template <class T> struct scalar_names;
 #define MEMREG_LUA_SCALAR(type, suffix)                                    \
     template <> struct scalar_names<type> {                                \
         static constexpr const char* read = "read_" #suffix;               \
         static constexpr const char* write = "write_" #suffix;             \
+        static constexpr const char* luau_read = "read" #suffix;           \
+        static constexpr const char* luau_write = "write" #suffix;         \
     };
 MEMREG_LUA_SCALAR(std::int8_t, i8)
 MEMREG_LUA_SCALAR(std::uint8_t, u8)
@@ -64,6 +69,27 @@ MEMREG_LUA_SCALAR(std::uint64_t, u64)
 MEMREG_LUA_SCALAR(float, f32)
 MEMREG_LUA_SCALAR(double, f64)
 #undef MEMREG_LUA_SCALAR
+
+/// Calls f(std::type_identity<T>{}) for each scalar type, in the order above.
+template <class F>
+void for_each_scalar(F f) {
+    f(std::type_identity<std::int8_t>{});
+    f(std::type_identity<std::uint8_t>{});
+    f(std::type_identity<std::int16_t>{});
+    f(std::type_identity<std::uint16_t>{});
+    f(std::type_identity<std::int32_t>{});
+    f(std::type_identity<std::uint32_t>{});
+    f(std::type_identity<std::int64_t>{});
+    f(std::type_identity<std::uint64_t>{});
+    f(std::type_identity<float>{});
+    f(std::type_identity<double>{});
+}
+
+/// table[name] = f (at the absolute index table).
+inline void set_function(lua_State* L, int table, const char* name, lua_CFunction f) {
+    lua_pushcfunction(L, f);
+    lua_setfield(L, table, name);
+}
 
 template <class T>
 void push_scalar(lua_State* L, T value, const char* fname) {
@@ -162,32 +188,14 @@ int write_scalar(lua_State* L) {
     return 0;
 }
 
-/// Adds read_* and write_* for every scalar type to the table at `methods`.
+/// Adds read_<T> and write_<T> for every scalar type to the table at `methods`.
 inline void register_scalars(lua_State* L, int methods) {
-    static const luaL_Reg functions[] = {
-        {"read_i8", protect<read_scalar<std::int8_t>>},
-        {"read_u8", protect<read_scalar<std::uint8_t>>},
-        {"read_i16", protect<read_scalar<std::int16_t>>},
-        {"read_u16", protect<read_scalar<std::uint16_t>>},
-        {"read_i32", protect<read_scalar<std::int32_t>>},
-        {"read_u32", protect<read_scalar<std::uint32_t>>},
-        {"read_i64", protect<read_scalar<std::int64_t>>},
-        {"read_u64", protect<read_scalar<std::uint64_t>>},
-        {"read_f32", protect<read_scalar<float>>},
-        {"read_f64", protect<read_scalar<double>>},
-        {"write_i8", protect<write_scalar<std::int8_t>>},
-        {"write_u8", protect<write_scalar<std::uint8_t>>},
-        {"write_i16", protect<write_scalar<std::int16_t>>},
-        {"write_u16", protect<write_scalar<std::uint16_t>>},
-        {"write_i32", protect<write_scalar<std::int32_t>>},
-        {"write_u32", protect<write_scalar<std::uint32_t>>},
-        {"write_i64", protect<write_scalar<std::int64_t>>},
-        {"write_u64", protect<write_scalar<std::uint64_t>>},
-        {"write_f32", protect<write_scalar<float>>},
-        {"write_f64", protect<write_scalar<double>>},
-        {nullptr, nullptr},
-    };
-    set_functions(L, methods, functions);
+    methods = absolute(L, methods);
+    for_each_scalar([&](auto type) {
+        using T = typename decltype(type)::type;
+        set_function(L, methods, scalar_names<T>::read, protect<read_scalar<T>>);
+        set_function(L, methods, scalar_names<T>::write, protect<write_scalar<T>>);
+    });
 }
 
 }  // namespace memreg::lua::detail

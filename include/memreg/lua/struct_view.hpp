@@ -129,13 +129,8 @@ inline void check_usable(const view_userdata& v, const char* fname) {
 
 /// The view at argument 1 of a metamethod whose upvalue 1 is the view metatable.
 inline view_userdata& self_view(lua_State* L) {
-    void* p = lua_touserdata(L, 1);
-    bool same = false;
-    if (p != nullptr && lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1)) {
-        same = lua_rawequal(L, -1, lua_upvalueindex(1)) != 0;
-        lua_pop(L, 1);
-    }
-    if (!same) throw_type(L, 1, view_fname, "view");
+    void* p = udata_with_metatable(L, 1, lua_upvalueindex(1));
+    if (p == nullptr) throw_type(L, 1, view_fname, "view");
     auto& v = *static_cast<view_userdata*>(p);
     check_usable(v, view_fname);
     return v;

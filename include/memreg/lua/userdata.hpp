@@ -276,14 +276,13 @@ inline void push_methods(lua_State* L) {
 
 /// The region userdata at idx, or nullptr if the value is something else.
 inline region_userdata* to_userdata(lua_State* L, int idx) {
-    void* p = lua_touserdata(L, idx);
-    if (p == nullptr || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
-        return nullptr;
+    if (lua_type(L, idx) != LUA_TUSERDATA) return nullptr;  // the common miss, cheaply
+    idx = absolute(L, idx);
     lua_pushlightuserdata(L, const_cast<char*>(&metatable_key));
     lua_rawget(L, LUA_REGISTRYINDEX);
-    const bool same = lua_rawequal(L, -1, -2) != 0;
-    lua_pop(L, 2);
-    return same ? static_cast<region_userdata*>(p) : nullptr;
+    void* p = udata_with_metatable(L, idx, -1);
+    lua_pop(L, 1);
+    return static_cast<region_userdata*>(p);
 }
 
 inline constexpr const char* invalid_problem = "region is invalid (freed, resized or its arena reset)";
@@ -391,6 +390,16 @@ inline region_userdata& new_region(lua_State* L, std::size_t n, const char* fnam
             throw;
         }
     });
+}
+
+/// Pushes a new region holding a copy of the n bytes at s (memreg.fromstring,
+/// memreg.buffer.fromstring). s must stay put while Lua allocates: a string on the
+/// Lua stack does (Lua strings never move).
+inline region_userdata& new_region_from(lua_State* L, const char* s, std::size_t n,
+                                        const char* fname) {
+    region_userdata& ud = new_region(L, n, fname);
+    if (n != 0) std::memcpy(ud.bytes().data(), s, n);
+    return ud;
 }
 
 /// Pushes a view of `size` bytes at `offset` into the region at parent_idx (a
