@@ -147,6 +147,13 @@ TEST_CASE("a const region is read-only in Lua", "[lua][host]") {
     CHECK(sub->freed());
     CHECK_FALSE(sub->valid());
     CHECK_FALSE(sub->collected());
+    CHECK(std::string(sub->kind()) == "host");
+    // Finalized by hand: dead, and it says so; it holds no memory any more.
+    CHECK(run(L, "debug.getmetatable(sub).__gc(sub)") == "");
+    CHECK(sub->collected());
+    CHECK(sub->bytes().empty());
+    CHECK(std::string(sub->kind()).empty());
+    CHECK(run(L, "sub:read_u8(0)") == "read_u8(): region used after it was collected");
 }
 
 // A host reads a region userdata and cannot change it, nor make one of its own.

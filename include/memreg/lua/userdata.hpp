@@ -145,9 +145,12 @@ public:
         return !freed_ && memory_ != nullptr && memory_->generation() == generation_ &&
                memory_->alive();
     }
-    /// The bytes; only meaningful while valid().
+    /// The bytes; only meaningful while valid() (empty once it has no memory; a host
+    /// wants to_region(L, idx), which checks).
     [[nodiscard]] region bytes() const noexcept {
-        return size_ == 0 ? region() : region(memory_->bytes().data() + offset_, size_);
+        return size_ == 0 || memory_ == nullptr
+                   ? region()
+                   : region(memory_->bytes().data() + offset_, size_);
     }
     /// The offset into the memory it shares (0 for the owner view) and the size.
     [[nodiscard]] std::size_t offset() const noexcept { return offset_; }
@@ -160,7 +163,8 @@ public:
     [[nodiscard]] bool freed() const noexcept { return freed_; }
     /// Its __gc ran (or lua_close freed it): every use raises.
     [[nodiscard]] bool collected() const noexcept { return collected_; }
-    /// What owns the memory: "malloc", "heap", "arena", "file", "host"; "" once freed.
+    /// What owns the memory: "malloc", "heap", "arena", "file", "host"; "" once it
+    /// has none (collected).
     [[nodiscard]] const char* kind() const noexcept {
         return memory_ != nullptr ? memory_->kind() : "";
     }
