@@ -1,10 +1,12 @@
 // memreg/heap/large_blocks.hpp — the heap's blocks above 512 B (or over-aligned).
 //
-// Each one comes straight from the upstream allocator with a 48-byte header in
-// front: links to the other large blocks (so the heap can free them all when it
-// dies, and validate() can walk them), the size, and a check word derived from
-// the header's address and the owning heap, which validate() uses to find a
-// header overwritten. Whether an address is a live large block of this heap is
+// Each one comes straight from the upstream allocator with a header in front (48
+// bytes; 32 where words have 32 bits): links to the other large blocks (so the heap
+// can free them all when it dies, and validate() can walk them), the size, and a
+// check word derived from the header's address and the owning heap, which
+// validate() uses to find a header overwritten. The check word is the header's last,
+// right in front of the caller's bytes, so an underrun of even one word clobbers it
+// (any padding the 16-byte alignment needs goes before it). Whether an address is a live large block of this heap is
 // looked up in a hash table in the heap's own memory (address_table.hpp), never
 // read from in front of the address: a block of another allocator, or one freed
 // already, is not found, and nothing outside the heap's memory is touched.
@@ -20,16 +22,29 @@
 
 namespace memreg::detail::heap_parts {
 
+template <std::size_t N>
+struct header_padding {
+    std::byte bytes[N];
+};
+template <>
+struct header_padding<0> {};
+
+inline constexpr std::size_t large_header_words = 6;
+
 struct alignas(16) large_header {
     large_header* prev;
     large_header* next;
     std::size_t size;    // what the caller asked for
     std::size_t offset;     // from the start of the upstream block to the caller's bytes
     std::size_t alignment;  // the upstream block was allocated with
+    // 8 bytes on 32-bit machines (six 4-byte words), none on 64-bit ones.
+    [[no_unique_address]] header_padding<(16 - large_header_words * sizeof(void*) % 16) % 16> padding;
     std::uintptr_t check;
     [[nodiscard]] std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
     [[nodiscard]] std::byte* base() noexcept { return data() - offset; }
 };
+static_assert(offsetof(large_header, check) + sizeof(std::uintptr_t) == sizeof(large_header),
+              "the check word is the last one in front of the caller's bytes");
 
 /// Bytes in front of a large block aligned to `alignment`: the header, rounded up
 /// so that the caller's bytes keep the alignment.
@@ -48,7 +63,7 @@ public:
     std::byte* adopt(std::byte* base, std::size_t n, std::size_t offset,
                      std::size_t alignment) noexcept {
         auto* h = ::new (static_cast<void*>(base + offset - sizeof(large_header)))
-            large_header{nullptr, nullptr, n, offset, alignment, 0};
+            large_header{nullptr, nullptr, n, offset, alignment, {}, 0};
         link(h);
         return h->data();
     }
