@@ -70,7 +70,7 @@ TEST_CASE("recording_allocator flags double, foreign and mismatched frees", "[re
 TEST_CASE("recording_allocator refuses a bad reallocate and reports leaks", "[recording]") {
     memreg::recording_allocator<> a;
     const region r = memreg::allocate(a, 100);
-    CHECK(a.try_reallocate(r.first(50), 200, 16).empty());
+    CHECK(a.try_reallocate(r.first(50), 200, memreg::default_alignment).empty());
     CHECK(a.problems().size() == 1);
     CHECK(a.live_blocks() == 1);
     CHECK(a.live_bytes() == 100);
@@ -88,7 +88,7 @@ TEST_CASE("recording_allocator fails on demand", "[recording]") {
     region two = memreg::allocate(a, 8);
     CHECK(a.try_allocate(8, 8).empty());
     CHECK_THROWS_AS(memreg::allocate(a, 8), std::bad_alloc);
-    CHECK(a.try_reallocate(two, 100, 16).empty());  // two untouched, still live
+    CHECK(a.try_reallocate(two, 100, memreg::default_alignment).empty());  // two untouched, still live
     CHECK(a.live_blocks() == 2);
     a.never_fail();
     two = memreg::reallocate(a, two, 100);

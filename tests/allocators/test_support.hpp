@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 /// A malloc-backed upstream that counts what it hands out, so tests can see the
@@ -33,6 +34,10 @@ struct counting_allocator {
     std::size_t bytes = 0;
     std::vector<std::size_t> sizes;  // of every allocation, in order
 };
+
+/// The default alignment as messages spell it: alignof(std::max_align_t), 16 on x86-64
+/// and i686, 8 on s390x.
+inline const std::string default_alignment_text = std::to_string(memreg::default_alignment);
 
 inline bool aligned(const void* p, std::size_t alignment) {
     return reinterpret_cast<std::uintptr_t>(p) % alignment == 0;
