@@ -1,7 +1,10 @@
 // memreg/layout/bitfield.hpp — checked reads and writes of one bit-field: `width`
-// bits starting `bit_offset` bits into the storage unit at a byte offset of a region
-// (bits counted from the least significant bit, little-endian: the layout of
-// native_bitfields in builder.hpp). What layout::find or resolve(path, op, true)
+// bits starting `bit_offset` bits into the storage unit at a byte offset of a region,
+// bits numbered as the machine's C compiler numbers them (native_bitfields in
+// builder.hpp): on a little-endian machine from the least significant bit of the
+// unit's first byte up, the value's least significant bit first; on a big-endian one
+// (s390x) from the most significant bit of the first byte down, the value's most
+// significant bit first. What layout::find or resolve(path, op, true)
 // returns for a bit-field member (offset, bit_offset, bit_width) is what these take.
 #pragma once
 
@@ -15,6 +18,7 @@
 #include "../error.hpp"
 #include "../region.hpp"
 #include "scalar.hpp"
+#include "builder.hpp"
 #include "type.hpp"
 
 namespace memreg {
@@ -54,6 +58,19 @@ inline bool is_signed_kind(scalar_kind k) noexcept {
 
 inline std::uint64_t fetch_bits(const std::byte* p, std::size_t bit_offset,
                                 std::size_t width) noexcept {
+    if constexpr (!native_bitfields.lsb_first) {
+        std::uint64_t v = 0;
+        for (std::size_t got = 0, pos = bit_offset; got < width;) {
+            const unsigned b = static_cast<unsigned>(pos % 8);  // from the byte's top
+            const std::size_t take = std::min<std::size_t>(8 - b, width - got);
+            const unsigned byte = std::to_integer<unsigned>(p[pos / 8]);
+            const unsigned bits = (byte >> (8 - b - take)) & ((1u << take) - 1u);
+            v = (v << take) | bits;
+            got += take;
+            pos += take;
+        }
+        return v;
+    }
     std::uint64_t v = 0;
     std::size_t got = 0, pos = bit_offset;
     while (got < width) {
@@ -69,6 +86,20 @@ inline std::uint64_t fetch_bits(const std::byte* p, std::size_t bit_offset,
 
 inline void store_bits(std::byte* p, std::size_t bit_offset, std::size_t width,
                        std::uint64_t v) noexcept {
+    if constexpr (!native_bitfields.lsb_first) {
+        for (std::size_t put = 0, pos = bit_offset; put < width;) {
+            const unsigned b = static_cast<unsigned>(pos % 8);  // from the byte's top
+            const std::size_t take = std::min<std::size_t>(8 - b, width - put);
+            const unsigned shift = 8 - b - static_cast<unsigned>(take);
+            const unsigned mask = ((1u << take) - 1u) << shift;
+            const unsigned bits = static_cast<unsigned>((v >> (width - put - take)) << shift) & mask;
+            const unsigned old = std::to_integer<unsigned>(p[pos / 8]);
+            p[pos / 8] = static_cast<std::byte>((old & ~mask) | bits);
+            put += take;
+            pos += take;
+        }
+        return;
+    }
     std::size_t put = 0, pos = bit_offset;
     while (put < width) {
         const unsigned b = static_cast<unsigned>(pos % 8);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,7 +35,11 @@ struct field_options {
 /// and bit-fields under `#pragma pack(n)` go at the next free bit.
 struct bitfield_abi {
     /// Bit-fields fill a storage unit from its least significant bit (little-endian
-    /// ABIs); false: from the most significant bit (s390x, big-endian POWER).
+    /// ABIs); false: from the most significant bit (s390x, big-endian POWER). Either
+    /// way a field's bit_offset is its first bit's position counted from the unit's
+    /// first byte in filling order: from bit 0 (the least significant) of byte 0 up,
+    /// or from bit 7 (the most significant) of byte 0 down. read_bitfield and
+    /// write_bitfield number bits as this machine's ABI does (native_bitfields).
     bool lsb_first = true;
     /// Whether an unnamed bit-field's type raises the record's alignment (System V
     /// x86-64 and i386: no; AAPCS64: no; some embedded ABIs: yes).
@@ -49,8 +54,13 @@ struct bitfield_abi {
 
 /// System V x86-64 (also what gcc and clang do on Linux i386 with its alignments).
 inline constexpr bitfield_abi sysv_x86_64_bitfields{};
-/// The rules this platform's C compiler follows (only x86-64 System V is verified).
-inline constexpr bitfield_abi native_bitfields = sysv_x86_64_bitfields;
+/// s390x (and big-endian System V ABIs such as POWER's): the same placement, filled
+/// from the most significant bit.
+inline constexpr bitfield_abi big_endian_bitfields{.lsb_first = false};
+/// The rules this platform's C compiler follows (verified against gcc on x86-64, i686
+/// and s390x by c_compiler_test and cdecl_glibc_test).
+inline constexpr bitfield_abi native_bitfields =
+    std::endian::native == std::endian::big ? big_endian_bitfields : sysv_x86_64_bitfields;
 
 class layout_builder {
 public:
@@ -241,11 +251,8 @@ private:
         // (LuaJIT's offsetof does the same); a packed one crossing units from its byte.
         std::size_t unit = bit / unit_bits * unit_bits;
         if (bit + f.width > unit + unit_bits) unit = bit / 8 * 8;
-        std::size_t shift = bit - unit;
-        if (!abi_.lsb_first) {
-            const std::size_t span = (shift + f.width + 7) / 8 * 8;
-            shift = span - shift - f.width;
-        }
+        // The position in filling order (bitfield_abi::lsb_first), the same number either way.
+        const std::size_t shift = bit - unit;
         end = std::max(end, bit + f.width);
         if (!f.name.empty() ? abi_.type_aligns_record : abi_.unnamed_aligns_record)
             record_alignment = std::max(record_alignment, a);

@@ -32,9 +32,10 @@ class layout;
 /// Where a field (or an array element) lives: its type and its byte offset from the
 /// start of the outermost layout that was searched. `type` points into that layout.
 /// For a bit-field, `offset` is its storage unit's byte offset and the field is
-/// `bit_width` bits starting `bit_offset` bits into the unit (counted from the least
-/// significant bit of the unit read in the ABI's byte order: little-endian here);
-/// bit_width is 0 for every other member.
+/// `bit_width` bits starting `bit_offset` bits into the unit, counted in the ABI's
+/// filling order (bitfield_abi::lsb_first): from the least significant bit of the
+/// unit's first byte up on little-endian machines, from its most significant bit down
+/// on big-endian ones (s390x); bit_width is 0 for every other member.
 struct layout_member {
     const layout* type;
     std::size_t offset;
