@@ -20,6 +20,27 @@
 
 namespace memreg::cdecl::detail {
 
+// The machine's alignments of the types memreg lays out but does not read, as the C
+// compiler of the machine memreg is built for gives them (checked against it by
+// c_compiler_test and cdecl_glibc_test, on s390x and i686 too).
+// __int128 (16 on x86-64, 8 on s390x; 16 where the compiler has none, as on i686).
+#if defined(__SIZEOF_INT128__)
+inline constexpr std::size_t int128_alignment = alignof(__int128_t);
+#else
+inline constexpr std::size_t int128_alignment = 16;
+#endif
+// _Float128 and __float128: long double's where that is the same 16-byte format (8 on
+// s390x, 16 on aarch64), else 16 (x86).
+inline constexpr std::size_t float128_alignment = sizeof(long double) == 16 ? alignof(long double) : 16;
+/// A floating type of `size` bytes (2, 4, 8, long double's, 16), a complex one's part.
+constexpr std::size_t floating_alignment(std::size_t size) noexcept {
+    if (size == 4) return alignof(float);
+    if (size == 8) return alignof(double);  // 4 on i686
+    if (size == sizeof(long double)) return alignof(long double);
+    if (size == 16) return float128_alignment;
+    return size;
+}
+
 class parser final : expression_parser {
 public:
     parser(std::string_view text, scope& state, const char* operation, bool read_only = false)
@@ -455,6 +476,8 @@ private:
             constexpr std::size_t va_list_size = 24;  // struct { unsigned, unsigned; void *, *; }[1]
 #elif defined(__aarch64__)
             constexpr std::size_t va_list_size = 32;  // struct { void *, *, *; int, int; }
+#elif defined(__s390x__)
+            constexpr std::size_t va_list_size = 32;  // struct { long, long; void *, *; }[1]
 #else
             constexpr std::size_t va_list_size = sizeof(void*);  // i386 and most others: char *
 #endif
@@ -462,7 +485,7 @@ private:
             return true;
         }
         if (w == "__int128_t" || w == "__uint128_t") {
-            out = ctype::of(layout::opaque(w == "__int128_t" ? "__int128" : "unsigned __int128", 16, 16));
+            out = ctype::of(layout::opaque(w == "__int128_t" ? "__int128" : "unsigned __int128", 16, int128_alignment));
             return true;
         }
         return false;
@@ -486,7 +509,7 @@ private:
         const int sizes = w.longs + w.shorts + w.ints;
         if (w.base == "__int128") {
             if (sizes != 0 || w.complex) invalid_combination(w);
-            return layout::opaque(u ? "unsigned __int128" : "__int128", 16, 16);
+            return layout::opaque(u ? "unsigned __int128" : "__int128", 16, int128_alignment);
         }
         if (w.complex) error(w.first, "_Complex of an integer type is not supported");
         if (w.base == "char") {
@@ -506,10 +529,10 @@ private:
     /// 'long' with double alone, 'signed', 'unsigned', 'short' and 'int' with none.
     layout non_integer(const type_words& w) const {
         const std::string_view base = w.base;
-        const auto wide = [&](std::string_view name, std::size_t size, std::size_t alignment) {
+        const auto wide = [&](std::string_view name, std::size_t size) {
             const std::string spelled(name);
             return layout::opaque(w.complex ? "_Complex " + spelled : spelled, w.complex ? 2 * size : size,
-                                  alignment);
+                                  floating_alignment(size));
         };
         const bool is_double = base == "double";
         if (w.sign || w.shorts + w.ints != 0 || w.longs > (is_double ? 1 : 0)) invalid_combination(w);
@@ -517,11 +540,11 @@ private:
             if (w.complex) invalid_combination(w);
             return base == "void" ? layout() : layout::of_scalar(scalar_kind::boolean);
         }
-        if (is_double && w.longs == 1) return wide("long double", sizeof(long double), alignof(long double));
-        if (base == "_Float64x") return wide(base, sizeof(long double), alignof(long double));
-        if (base == "_Float128" || base == "__float128") return wide(base, 16, 16);
+        if (is_double && w.longs == 1) return wide("long double", sizeof(long double));
+        if (base == "_Float64x") return wide(base, sizeof(long double));
+        if (base == "_Float128" || base == "__float128") return wide(base, 16);
         const bool single = base == "float" || base == "_Float32";
-        if (w.complex) return wide(base, single ? 4 : 8, single ? 4 : 8);
+        if (w.complex) return wide(base, single ? 4 : 8);
         return layout::of_scalar(single ? scalar_kind::float32 : scalar_kind::float64);
     }
 
@@ -706,7 +729,9 @@ private:
                     if (k == "QI" || k == "byte") out.mode = 1;
                     else if (k == "HI" || k == "HF" || k == "HC") out.mode = 2;
                     else if (k == "SI" || k == "SF" || k == "SC") out.mode = 4;
-                    else if (k == "DI" || k == "DF" || k == "DC" || k == "word" || k == "pointer") out.mode = 8;
+                    else if (k == "DI" || k == "DF" || k == "DC") out.mode = 8;
+                    // The machine's word and pointer: 8 bytes on x86-64 and s390x, 4 on i686.
+                    else if (k == "word" || k == "pointer") out.mode = sizeof(void*);
                     else if (k == "TI" || k == "TF" || k == "TC") out.mode = 16;
                     else if (k == "XF" || k == "XC") out.mode = sizeof(long double);
                     else error(m, "unsupported mode " + describe(m));
@@ -868,6 +893,10 @@ private:
                 }
                 const std::int64_t n = expression();
                 if (n < 0) error(open, "array size " + std::to_string(n) + " is negative");
+                // Where size_t has 32 bits a count above SIZE_MAX must not wrap (2^32 + 1 to 1).
+                if (static_cast<std::uint64_t>(n) > SIZE_MAX)
+                    error(open, "array size " + std::to_string(n) + " exceeds SIZE_MAX (" +
+                                    std::to_string(SIZE_MAX) + ")");
                 suffixes.push_back({derivation::array, static_cast<std::size_t>(n), false, {}});
                 expect("]", "after the array size");
             } else if (is("(")) {
@@ -1006,7 +1035,7 @@ private:
                 error(a.where, "__mode__ does not match " + t.spelling());
             const std::size_t part = a.mode;
             const std::string name = part == 2 ? "_Float16" : part == 16 ? "_Float128" : "long double";
-            const std::size_t alignment = part == sizeof(long double) ? alignof(long double) : part;
+            const std::size_t alignment = floating_alignment(part);
             t.type = a.complex_mode ? layout::opaque("_Complex " + name, 2 * part, alignment)
                                     : layout::opaque(name, part, alignment);
             t.left = t.type.name();
@@ -1020,7 +1049,8 @@ private:
             if (floating) {
                 t.type = layout::of_scalar(a.mode == 4 ? scalar_kind::float32 : scalar_kind::float64);
             } else if (a.mode == 16) {
-                t.type = layout::opaque(type_shape(t.type).is_unsigned ? "unsigned __int128" : "__int128", 16, 16);
+                t.type = layout::opaque(type_shape(t.type).is_unsigned ? "unsigned __int128" : "__int128", 16,
+                                        int128_alignment);
             } else {
                 const bool u = type_shape(t.type).is_unsigned;
                 static constexpr scalar_kind s[] = {scalar_kind::int8, scalar_kind::int16, scalar_kind::int32, scalar_kind::int64};
