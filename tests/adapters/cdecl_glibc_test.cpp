@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -167,7 +168,23 @@ int compare_with_cc(const cdecl::registry& types_of, const std::string& text, co
     const auto record_checks = [&](const std::string& type, const memreg::layout& l) {
         if (l.kind() == memreg::layout_kind::void_) return;  // typedef void: sizeof is a GNU 1
         checks.push_back({type, "size", "sizeof(" + type + ")", std::to_string(l.size())});
-        checks.push_back({type, "alignment", "_Alignof(" + type + ")", std::to_string(l.alignment())});
+        // gcc for s390x places a vector at a multiple of its size (memreg's alignment of
+        // it) but reports at most 8 for it and a record around it (BIGGEST_ALIGNMENT
+        // without the vector facility); an explicit alignment it reports as given.
+#if defined(__s390x__)
+        const std::function<bool(const memreg::layout&)> has_vector = [&](const memreg::layout& t) {
+            if (t.is_opaque()) return t.name().find("vector_size") != std::string::npos;
+            if (t.is_array()) return has_vector(t.element());
+            if (!t.is_record()) return false;
+            for (const memreg::layout_field& f : t.fields())
+                if (has_vector(f.type)) return true;
+            return false;
+        };
+        const std::size_t alignment = has_vector(l) ? std::min<std::size_t>(l.alignment(), 8) : l.alignment();
+#else
+        const std::size_t alignment = l.alignment();
+#endif
+        checks.push_back({type, "alignment", "_Alignof(" + type + ")", std::to_string(alignment)});
         if (l.is_record()) members(type, l, "", 0);
     };
     for (const std::string& tag : types_of.struct_names()) record_checks("struct " + tag, *types_of.find_struct(tag));
@@ -188,7 +205,7 @@ int compare_with_cc(const cdecl::registry& types_of, const std::string& text, co
         "typedef __PTRDIFF_TYPE__ ssize_t; typedef __PTRDIFF_TYPE__ ptrdiff_t; typedef __INTPTR_TYPE__ intptr_t;\n"
         "typedef __UINTPTR_TYPE__ uintptr_t; typedef __WCHAR_TYPE__ wchar_t;\n" +
         text + "\nint printf(const char *, ...);\n"
-                                 "void *memset(void *, int, unsigned long);\n"
+                                 "void *memset(void *, int, __SIZE_TYPE__);\n"
                                  "int main(void) {\n";
     int bitfields = 0;
     for (const check& c : checks) {
@@ -344,7 +361,7 @@ TEST_CASE("cdecl takes glibc's headers as clang preprocesses them (the _FloatN t
 
 TEST_CASE("cdecl agrees with the C compiler on hard cases: bit-fields, packing, attributes, "
           "declarators", "[cdecl][layout][bitfield]") {
-    const std::string text = R"(
+    std::string text = R"(
 struct b1 { unsigned a : 3, b : 5, c : 9; char d; };
 struct b2 { char c; int x : 31; int y : 2; };                   /* y starts a new int */
 struct b3 { char c; int : 0; char d; };                         /* zero width: next int */
@@ -383,12 +400,19 @@ static const unsigned char h8_c = 200;
 /* (C does not take h8_k as a constant expression; memreg does, as LuaJIT does) */
 __extension__ typedef long long h9_ll;
 struct h9 { __extension__ union { h9_ll x; double y; }; __extension__ struct { char p; short q; } named; };
-_Static_assert(sizeof(struct h9) == 16, "h9");
+/* 16 where long long is 8-aligned, 12 on i686 (4-aligned) */
+_Static_assert(sizeof(struct h9) == sizeof(h9_ll) + __alignof__(struct h9), "h9");
 enum h10u { H10_A, H10_B, H10_C = 5 };
 enum h10s { H10_NEG = -1, H10_POS = 3 };
 typedef enum { H10_X, H10_Y } h10t;
 struct h10 { enum h10u u : 3; enum h10s s : 3; h10t t : 2; enum h10u w : 32; enum { H10_Z } z : 1; int i : 3; };
 )";
+#if !defined(__SIZEOF_INT128__)
+    // The C compiler has no __int128 here (i686): h1 holds a long long in its place.
+    const std::size_t int128_at = text.find("__int128 i;");
+    REQUIRE(int128_at != std::string::npos);
+    text.replace(int128_at, 8, "long long");
+#endif
     cdecl::registry types_of;
     REQUIRE_NOTHROW(types_of.define(text));
     CHECK(types_of.constant("E_SH") == 2147483648);

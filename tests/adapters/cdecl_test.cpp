@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <complex>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -14,6 +17,48 @@ using memreg::scalar_kind;
 namespace cdecl = memreg::cdecl;
 
 namespace {
+
+// Mirrors of the declarations below whose layout depends on the machine (long double,
+// __int128, __float128, vectors; double's alignment in a struct): the compiler's own
+// offsetof and sizeof are the expected values (x86-64's are in the comments).
+struct vls_mirror {  // struct vls { double d; char c; int32_t tail[?]; }, one tail element
+    double d;
+    char c;
+    std::int32_t tail[1];
+};
+constexpr std::size_t vls_tail = offsetof(vls_mirror, tail);  // 12
+constexpr std::size_t vls_alignment = alignof(vls_mirror);    // 8 (4 on i686)
+constexpr std::size_t vls_fixed = (vls_tail + vls_alignment - 1) / vls_alignment * vls_alignment;  // 16
+
+#if defined(__SIZEOF_INT128__)
+using int128_like = __int128_t;
+#else
+struct alignas(16) int128_like {  // i686's compiler has no __int128: cdecl's is 16 bytes at 16
+    unsigned char bytes[16];
+};
+#endif
+#if defined(__SIZEOF_FLOAT128__)
+constexpr std::size_t float128_alignment = alignof(__float128);  // x86
+#else
+static_assert(sizeof(long double) == 16, "_Float128 is long double's format here (s390x, aarch64)");
+constexpr std::size_t float128_alignment = alignof(long double);
+#endif
+typedef int vector32 __attribute__((vector_size(32)));
+struct w_mirror {  // struct w below; _Complex double as two doubles, as every ABI lays it out
+    char c;
+    long double ld;
+    int128_like i;
+    std::complex<double> z;
+    vector32 v;
+};
+struct fl_mirror {  // struct fl below, up to its long double
+    char c;
+    float a;
+    double b;
+    double c2;
+    long double d;
+};
+constexpr std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
 
 /// Every declaration of c_structs.hpp, in one registry, in order.
 cdecl::registry all_structs() {
@@ -190,15 +235,15 @@ TEST_CASE("variable-length arrays and structs in LuaJIT's notation: T[?] and a T
     // elements to it, as LuaJIT's ffi.sizeof(ct, n) does.
     const layout vls = types.type("struct vls");
     CHECK(vls.is_variable());
-    CHECK(vls.size() == 16);
-    CHECK(vls.alignment() == 8);
-    CHECK(vls.offset_of("tail") == 12);
-    CHECK(vls.size(5) == 36);
+    CHECK(vls.size() == vls_fixed);
+    CHECK(vls.alignment() == vls_alignment);
+    CHECK(vls.offset_of("tail") == vls_tail);
+    CHECK(vls.size(5) == vls_fixed + 20);
     CHECK(vls.variable_element().name() == "int32_t");
     const layout five = vls.with_count(5);
     CHECK_FALSE(five.is_variable());
-    CHECK(five.size() == 36);
-    CHECK(five.offset_of("tail[4]") == 28);
+    CHECK(five.size() == vls_fixed + 20);
+    CHECK(five.offset_of("tail[4]") == vls_tail + 16);
     CHECK_THROWS_MATCHES((void)five.offset_of("tail[5]"), memreg::out_of_range,
                          Catch::Message("layout::offset_of(path=tail[5]): index 5 outside int32_t[5]"));
     // Through typedefs: a typedef of a VLA is a VLA, a struct ending in one a VLS.
@@ -210,7 +255,7 @@ TEST_CASE("variable-length arrays and structs in LuaJIT's notation: T[?] and a T
     // The count's overflow names the numbers.
     CHECK_THROWS_MATCHES((void)vls.size(SIZE_MAX / 4), memreg::bad_argument,
                          Catch::Message("layout::size(type=struct vls, count=" + std::to_string(SIZE_MAX / 4) +
-                                        "): the size 16 + " + std::to_string(SIZE_MAX / 4) +
+                                        "): the size " + std::to_string(vls_fixed) + " + " + std::to_string(SIZE_MAX / 4) +
                                         " * 4 overflows size_t (at most " + std::to_string(SIZE_MAX) + ")"));
     CHECK_THROWS_MATCHES((void)vla.with_count(SIZE_MAX / 2), memreg::bad_argument,
                          Catch::Message("layout::size(type=int32_t[?], count=" + std::to_string(SIZE_MAX / 2) +
@@ -271,23 +316,26 @@ TEST_CASE("glibc's _FloatN typedefs and floating __mode__s, as headers give them
     CHECK(types.type("_Float32").scalar() == scalar_kind::float32);
     CHECK(types.type("_Float64").scalar() == scalar_kind::float64);
     CHECK(types.type("__cfloat128").size() == 32);
-    CHECK(types.type("__cfloat128").alignment() == 16);
+    CHECK(types.type("__cfloat128").alignment() == float128_alignment);
     CHECK(types.type("__cfloat128").name() == "_Complex _Float128");
     CHECK(types.type("_Float16").size() == 2);
     CHECK(types.type("__cfloat16").size() == 4);
     CHECK(types.type("__cfloat16").alignment() == 2);
-    // clang 16 on x86-64 (the typedefs as above, without _Float16): offsets 4 8 16 32 48 64 96.
+    // clang 16 on x86-64 (the typedefs as above, without _Float16): offsets 4 8 16 32 48 64
+    // 96 98 100, size 112; elsewhere long double's and _Float128's sizes and alignments
+    // move them (i686: 24 48 64 96, size 112; s390x: 32 48 64 96, size 104).
     const layout fl = types.type("struct fl");
-    CHECK(fl.offset_of("a") == 4);
-    CHECK(fl.offset_of("b") == 8);
-    CHECK(fl.offset_of("c2") == 16);
-    CHECK(fl.offset_of("d") == 32);
-    CHECK(fl.offset_of("e") == 48);
-    CHECK(fl.offset_of("f") == 64);
-    CHECK(fl.offset_of("g") == 96);
-    CHECK(fl.offset_of("h") == 98);
-    CHECK(fl.offset_of("i") == 100);
-    CHECK(fl.size() == 112);
+    CHECK(fl.offset_of("a") == offsetof(fl_mirror, a));
+    CHECK(fl.offset_of("b") == offsetof(fl_mirror, b));
+    CHECK(fl.offset_of("c2") == offsetof(fl_mirror, c2));
+    CHECK(fl.offset_of("d") == offsetof(fl_mirror, d));
+    const std::size_t e = round_up(offsetof(fl_mirror, d) + sizeof(long double), float128_alignment);
+    CHECK(fl.offset_of("e") == e);
+    CHECK(fl.offset_of("f") == e + 16);
+    CHECK(fl.offset_of("g") == e + 48);
+    CHECK(fl.offset_of("h") == e + 50);
+    CHECK(fl.offset_of("i") == e + 52);
+    CHECK(fl.size() == round_up(e + 56, std::max(float128_alignment, alignof(long double))));
     CHECK_THROWS_MATCHES(types.define("typedef int bad_mode __attribute__((__mode__(__TC__)));"), memreg::parse_error,
                          Catch::Message("cdecl::define(line=1, column=37): __mode__ does not match int32_t"));
 }
@@ -345,8 +393,18 @@ TEST_CASE("a malformed declaration is a parse_error with line and column", "[cde
     fails("struct x { char c[N]; };", "cdecl::define(line=1, column=19): unknown constant 'N'");
     fails("struct x { char c[99999999999999999999]; };",
           "cdecl::define(line=1, column=19): number '99999999999999999999' is too large");
-    fails("struct x { char c[0x7fffffffffffffff][16]; };",
-          "cdecl::define(line=1, column=17): layout::array_of(type=char[16], count=9223372036854775807): the array's size overflows");
+    // 2^63 - 1 sixteen-byte elements overflow a 64-bit size_t; a 32-bit one cannot even
+    // hold the count (which must not wrap: 2^32 + 1 was once 1).
+    if constexpr (SIZE_MAX > 0xffffffffu) {
+        fails("struct x { char c[0x7fffffffffffffff][16]; };",
+              "cdecl::define(line=1, column=17): layout::array_of(type=char[16], count=9223372036854775807): the array's size overflows");
+        CHECK(types.type("char[0x100000001]").size() == 0x100000001u);
+    } else {
+        fails("struct x { char c[0x7fffffffffffffff][16]; };",
+              "cdecl::define(line=1, column=18): array size 9223372036854775807 exceeds SIZE_MAX (4294967295)");
+        CHECK_THROWS_MATCHES(types.type("char[0x100000001]"), memreg::parse_error,
+                             Catch::Message("cdecl::type(line=1, column=5): array size 4294967297 exceeds SIZE_MAX (4294967295)"));
+    }
     fails("struct x { int a; } __attribute__((aligned(3)));",
           "cdecl::define(line=1, column=36): alignment 3 is not a power of two");
     fails("#define X 1", "cdecl::define(line=1, column=2): only '#pragma pack' is understood, found 'define'");
@@ -508,8 +566,8 @@ TEST_CASE("cdecl records prototypes, objects and constants as real headers decla
     CHECK(functions == std::vector<std::string>{"open", "signal", "twice"});
     // The same name declared again with the same type is fine; another type is not.
     types.define("extern int open(const char *, int, ...);");
-    CHECK_THROWS_MATCHES(types.define("extern long open(const char *, int, ...);"), memreg::parse_error,
-                         Catch::Message("cdecl::define(line=1, column=13): conflicting types for 'open': "
+    CHECK_THROWS_MATCHES(types.define("extern long long open(const char *, int, ...);"), memreg::parse_error,
+                         Catch::Message("cdecl::define(line=1, column=18): conflicting types for 'open': "
                                         "int32_t (char *, int32_t, ...) and int64_t (char *, int32_t, ...)"));
 }
 
@@ -539,7 +597,20 @@ TEST_CASE("bit-fields are laid out, found, read and written with range checks", 
                                         "not fit the bit-field"));
     CHECK(std::get<std::int64_t>(memreg::read_bitfield(r, m)) == -16);  // unchanged
     memreg::write_bitfield(r, flags.resolve("big", "test", true), std::uint64_t{0xFFFFFFFFFF});
-    CHECK(std::to_integer<unsigned>(bytes[1]) == 0xFF - 0x3F + (0x3F & std::to_integer<unsigned>(bytes[1])));
+    // Bits 14..53 in filling order: bytes 1..6 as the C compiler fills them, from the
+    // least significant bit up on little-endian machines, from the most down on
+    // big-endian ones (s390x).
+    const unsigned byte1 = std::to_integer<unsigned>(bytes[1]);
+    const unsigned byte6 = std::to_integer<unsigned>(bytes[6]);
+    if constexpr (std::endian::native == std::endian::little) {
+        CHECK((byte1 & 0xC0) == 0xC0);
+        CHECK(byte6 == 0x3F);
+    } else {
+        CHECK((byte1 & 0x03) == 0x03);
+        CHECK(byte6 == 0xFC);
+    }
+    CHECK(std::to_integer<unsigned>(bytes[2]) == 0xFF);
+    CHECK(std::to_integer<unsigned>(bytes[5]) == 0xFF);
     CHECK(std::get<std::uint64_t>(memreg::read_bitfield(r, flags.resolve("big", "test", true))) == 0xFFFFFFFFFF);
     CHECK(std::get<std::int64_t>(memreg::read_bitfield(r, m)) == -16);  // the neighbour is intact
     CHECK_THROWS_AS(memreg::read_bitfield(memreg::const_region(bytes.data(), 1), flags.resolve("big", "t", true)),
@@ -551,12 +622,20 @@ TEST_CASE("types memreg lays out but does not read are sized, aligned opaque mem
     types.define("struct w { char c; long double ld; __int128 i; _Complex double z; "
                  "int v __attribute__((vector_size(32))); };");
     const layout w = types.type("struct w");
-    CHECK(w.offset_of("ld") == 16);
-    CHECK(w.offset_of("i") == 32);
-    CHECK(w.offset_of("z") == 48);
-    CHECK(w.offset_of("v") == 64);
-    CHECK(w.size() == 96);
+    // x86-64: 16 32 48 64, size 96 at 32 (s390x: 8 24 40 64, size 96 at 8).
+    CHECK(w.offset_of("ld") == offsetof(w_mirror, ld));
+    CHECK(w.offset_of("i") == offsetof(w_mirror, i));
+    CHECK(w.offset_of("z") == offsetof(w_mirror, z));
+    CHECK(w.offset_of("v") == offsetof(w_mirror, v));
+    CHECK(w.size() == sizeof(w_mirror));
+#if defined(__s390x__)
+    // gcc for s390x places a vector at a multiple of its size, as memreg does, but
+    // aligns the vector type and its record to 8 at most; memreg's alignment is the size.
+    CHECK(alignof(w_mirror) == 8);
     CHECK(w.alignment() == 32);
+#else
+    CHECK(w.alignment() == alignof(w_mirror));
+#endif
     CHECK(w.fields()[1].type.is_opaque());
     CHECK(w.fields()[1].type.name() == "long double");
     CHECK(w.fields()[3].type.name() == "_Complex double");
