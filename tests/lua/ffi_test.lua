@@ -226,9 +226,11 @@ t.test("variable-length structs: ffi.new(\"struct vls\", n), sizeof(ct, n), chec
     typedef struct { uint16_t n; ffi_pt pts[?]; } ffi_pts;
     typedef int32_t ffi_ints[?];
     ]]
+    -- The struct's size: the tail's offset 12 rounded up to double's alignment (4 on i686).
+    local vls_fixed = memreg.sizeof("void *") == 4 and 12 or 16
     local v = ffi.new("struct ffi_vls", 3)
-    t.eq(ffi.sizeof(v), 16 + 12, "LuaJIT's size: the struct's size + 3 elements")
-    t.eq(ffi.sizeof("struct ffi_vls", 3), 28)
+    t.eq(ffi.sizeof(v), vls_fixed + 12, "LuaJIT's size: the struct's size + 3 elements")
+    t.eq(ffi.sizeof("struct ffi_vls", 3), vls_fixed + 12)
     t.raises("bad argument #2 to 'sizeof' (size of 'struct ffi_vls' expected, got nil)", ffi.sizeof, "struct ffi_vls")
     t.eq(ffi.offsetof("struct ffi_vls", "tail"), 12)
     t.eq(tostring(ffi.typeof(v)), "ctype<struct ffi_vls>")
@@ -253,11 +255,14 @@ t.test("variable-length structs: ffi.new(\"struct vls\", n), sizeof(ct, n), chec
     t.eq(ffi.sizeof(pts), 4 + 16)
     t.raises("index 2 is outside 'struct ffi_pt [?]' (valid: 0 to 1)", function() return pts.pts[2] end)
     -- through a pointer the count is unknown: the tail is bounded by the memory, which
-    -- holds 4 elements (28 bytes from offset 12: the struct's padding is counted)
+    -- holds 4 elements (28 bytes from offset 12: the struct's padding is counted; 3 on
+    -- i686, without padding)
     local p = ffi.cast("struct ffi_vls *", v)
+    local held = vls_fixed == 16 and 4 or 3
     t.eq(p.tail[2], 7)
-    t.eq(p.tail[3], 0)
-    t.raises("index 4 is outside 'int [?]' (valid: 0 to 3)", function() return p.tail[4] end)
+    if held == 4 then t.eq(p.tail[3], 0) end
+    t.raises(("index %d is outside 'int [?]' (valid: 0 to %d)"):format(held, held - 1),
+             function() return p.tail[held] end)
     -- a typedef of a VLA
     t.eq(ffi.sizeof("ffi_ints", 5), 20)
     t.eq(ffi.sizeof(ffi.new("ffi_ints", 5)), 20)
