@@ -244,7 +244,9 @@ local function eager(on)
             for _, name in ipairs(names) do collectgarbage("param", name, saved_params[name]) end
         end
     elseif _VERSION == "Lua 5.4" then
-        if on then collectgarbage("incremental", 10, 1000, 30)
+        -- A step of 2^30 units of work (a whole cycle); 2^24 where Lua's l_mem has 32
+        -- bits (i686), which 2^30 units times the step multiplier overflow.
+        if on then collectgarbage("incremental", 10, 1000, memreg.sizeof("void *") == 4 and 24 or 30)
         else collectgarbage("incremental", 200, 100, 13) end
     else
         collectgarbage("setpause", on and 0 or 200)
