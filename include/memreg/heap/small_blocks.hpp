@@ -128,7 +128,8 @@ inline std::uintptr_t read_check(const void* p) noexcept {
 class small_blocks {
 public:
     explicit small_blocks(const void* owner) noexcept
-        : key_(reinterpret_cast<std::uintptr_t>(owner) ^ 0x736d616c6c2e6dULL) {}
+        : key_(reinterpret_cast<std::uintptr_t>(owner) ^
+               static_cast<std::uintptr_t>(0x736d616c6c2e6dULL)) {}  // its low half on 32-bit
 
     /// A block of class c from its free list, or null.
     [[nodiscard]] std::byte* pop(std::size_t c) noexcept {
