@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -124,7 +123,7 @@ template <allocator A>
         }
         const region moved = a.try_allocate(n, alignment);
         if (moved.empty()) return {};
-        std::memcpy(moved.data(), r.data(), std::min(n, r.size()));
+        std::memcpy(moved.data(), r.data(), n < r.size() ? n : r.size());
         a.deallocate(r, alignment);
         return moved;
     }
@@ -169,7 +168,7 @@ public:
         // realloc does not keep an over-alignment: move by hand.
         void* moved = raw_allocate(n, alignment);
         if (moved == nullptr) return {};
-        std::memcpy(moved, r.data(), std::min(n, r.size()));
+        std::memcpy(moved, r.data(), n < r.size() ? n : r.size());
         std::free(r.data());
         return {static_cast<std::byte*>(moved), n};
     }

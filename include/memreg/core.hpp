@@ -11,6 +11,8 @@
 #include "version.hpp"
 #include "error.hpp"
 #include "region.hpp"
+#include "to_region.hpp"
+#include "with_region.hpp"
 #include "ops.hpp"
 #include "allocator.hpp"
 #include "arena.hpp"

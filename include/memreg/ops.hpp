@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "region.hpp"
+#include "to_region.hpp"
+#include "with_region.hpp"
 
 namespace memreg {
 

@@ -48,8 +48,8 @@ namespace memreg {
 /// problem alone ("integer overflow"); what() adds the operation and the numbers.
 class pack_error : public bad_argument {
 public:
-    pack_error(const std::string& what, std::string reason)
-        : bad_argument(what), reason_(std::move(reason)) {}
+    pack_error(detail::text_source what, std::string reason)
+        : bad_argument(std::move(what)), reason_(std::move(reason)) {}
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
 
 private:
@@ -59,8 +59,8 @@ private:
 /// A bad format: "pack(format_offset=2): invalid format option 'y'".
 class pack_format_error : public pack_error {
 public:
-    pack_format_error(const std::string& what, std::string reason, std::size_t format_offset)
-        : pack_error(what, std::move(reason)), format_offset_(format_offset) {}
+    pack_format_error(detail::text_source what, std::string reason, std::size_t format_offset)
+        : pack_error(std::move(what), std::move(reason)), format_offset_(format_offset) {}
     /// Where in the format the option starts (0-based).
     [[nodiscard]] std::size_t format_offset() const noexcept { return format_offset_; }
 
@@ -73,8 +73,8 @@ private:
 /// fit into Lua Integer").
 class pack_value_error : public pack_error {
 public:
-    pack_value_error(const std::string& what, std::string reason, int value, std::size_t offset)
-        : pack_error(what, std::move(reason)), value_(value), offset_(offset) {}
+    pack_value_error(detail::text_source what, std::string reason, int value, std::size_t offset)
+        : pack_error(std::move(what), std::move(reason)), value_(value), offset_(offset) {}
     /// The value's 1-based position among those packed or unpacked.
     [[nodiscard]] int value() const noexcept { return value_; }
     /// Where in the region the value goes (or was read from).

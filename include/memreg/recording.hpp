@@ -128,11 +128,12 @@ private:
     verdict check_block(typename live_map::iterator block, const char* operation, region r,
                         std::size_t alignment) {
         auto problem = [&](const std::string& reason) {
-            problems_.push_back(detail::message(operation)
-                                    .arg("size", r.size())
-                                    .arg("alignment", alignment)
-                                    .arg("address", reinterpret_cast<std::uintptr_t>(r.data()))
-                                    .because(reason));
+            problems_.emplace_back(detail::message(operation)
+                                       .arg("size", r.size())
+                                       .arg("alignment", alignment)
+                                       .arg("address", static_cast<const void*>(r.data()))
+                                       .because(reason)
+                                       .c_str());
         };
         if (block == live_.end()) {
             problem("block not allocated here, or freed already");

@@ -2,23 +2,16 @@
 //
 // basic_region<Byte> is a non-owning view of bytes someone else owns, like
 // std::span<std::byte>, with checked slicing that names the numbers when it fails.
-// to_region() turns anything with stable contiguous storage into a region;
-// with_region() also takes non-contiguous ranges by copying them in and out for
-// the length of one call.
+// The region alone: to_region() (anything with stable contiguous storage as a
+// region) is in to_region.hpp, with_region() in with_region.hpp, so that this
+// header, which every other one includes, stays cheap.
 #pragma once
 
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <algorithm>
-#include <concepts>
-#include <iterator>
-#include <memory>
-#include <ranges>
+#include <span>  // the smallest standard header declaring std::ranges::enable_borrowed_range
 #include <type_traits>
-#include <utility>
-#include <vector>
 
 #include "error.hpp"
 
@@ -31,7 +24,7 @@
 namespace memreg {
 
 template <class Byte>
-concept byte_type = std::same_as<std::remove_const_t<Byte>, std::byte>;
+concept byte_type = std::is_same_v<std::remove_const_t<Byte>, std::byte>;
 
 template <byte_type Byte>
 class basic_region {
@@ -129,156 +122,3 @@ concept region_type = is_region_v<std::remove_cvref_t<T>>;
 template <class Byte>
 inline constexpr bool std::ranges::enable_borrowed_range<memreg::basic_region<Byte>> = true;
 //! \endcond
-
-namespace memreg {
-namespace detail {
-
-/// A contiguous, sized range of trivially copyable elements: its bytes are a region.
-template <class R>
-concept contiguous_bytes = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
-                           std::is_trivially_copyable_v<std::ranges::range_value_t<R>>;
-
-template <class T>
-concept has_region_member = requires(T& t) {
-    { t.region() } -> region_type;
-};
-
-template <class T>
-concept has_region_adl = requires(T& t) {
-    { memreg_to_region(t) } -> region_type;
-};
-
-/// The region of a contiguous range, const if its elements are const.
-template <class R>
-auto region_of_range(R& range) {
-    auto* first = std::ranges::data(range);
-    using element = std::remove_pointer_t<decltype(first)>;
-    const std::size_t bytes = std::ranges::size(range) * sizeof(element);
-    if constexpr (std::is_const_v<element>)
-        return const_region(reinterpret_cast<const std::byte*>(first), bytes);
-    else
-        return region(reinterpret_cast<std::byte*>(first), bytes);
-}
-
-/// An rvalue owner would leave the region dangling: only regions and borrowed
-/// ranges (std::span, string_view) may be passed as temporaries.
-template <class T>
-concept safe_to_view = std::is_lvalue_reference_v<T> || region_type<T> ||
-                       std::ranges::borrowed_range<T>;
-
-template <class T>
-concept convertible_to_region =
-    region_type<T> || has_region_member<std::remove_reference_t<T>> ||
-    has_region_adl<std::remove_reference_t<T>> || contiguous_bytes<std::remove_reference_t<T>>;
-
-struct to_region_fn {
-    /// The region of x: a region itself, x.region(), an ADL memreg_to_region(x),
-    /// or the bytes of a contiguous range of trivially copyable elements.
-    template <class T>
-        requires convertible_to_region<T> && safe_to_view<T>
-    auto operator()(T&& x) const noexcept(nothrow<T>()) {
-        if constexpr (region_type<T>)
-            return x;
-        else if constexpr (has_region_member<std::remove_reference_t<T>>)
-            return x.region();
-        else if constexpr (has_region_adl<std::remove_reference_t<T>>)
-            return memreg_to_region(x);
-        else
-            return region_of_range(x);
-    }
-
-private:
-    /// Only a region() member or memreg_to_region of the type's own can throw
-    /// (the deprecated runtime-mode mapped_file's does).
-    template <class T>
-    static constexpr bool nothrow() noexcept {
-        using U = std::remove_reference_t<T>;
-        if constexpr (region_type<T>)
-            return true;
-        else if constexpr (has_region_member<U>)
-            return noexcept(std::declval<U&>().region());
-        else if constexpr (has_region_adl<U>)
-            return noexcept(memreg_to_region(std::declval<U&>()));
-        else
-            return true;
-    }
-};
-
-}  // namespace detail
-
-/// Customization point: the region of anything with stable contiguous bytes.
-/// Const input gives a const_region. Temporaries that own their memory are refused.
-inline constexpr detail::to_region_fn to_region{};
-
-template <class T>
-concept region_convertible = requires(T&& x) { to_region(std::forward<T>(x)); };
-
-/// to_region(x) is a mutable region: what clear, fill and copy may write to (a
-/// const range or a read_only mapping is not).
-template <class T>
-concept writable_region_convertible =
-    region_convertible<T> && std::same_as<decltype(to_region(std::declval<T>())), region>;
-
-/// to_region(x) cannot throw: the noexcept operations of ops.hpp are noexcept for these.
-template <class T>
-concept nothrow_region_convertible = region_convertible<T> && noexcept(to_region(std::declval<T>()));
-
-/// The bytes of one trivially copyable object.
-template <class T>
-    requires std::is_trivially_copyable_v<T>
-[[nodiscard]] auto bytes_of(T& object) noexcept {
-    if constexpr (std::is_const_v<T>)
-        return const_region(reinterpret_cast<const std::byte*>(std::addressof(object)), sizeof(T));
-    else
-        return region(reinterpret_cast<std::byte*>(std::addressof(object)), sizeof(T));
-}
-template <class T>
-void bytes_of(const T&&) = delete;  // the region would outlive the temporary
-
-namespace detail {
-
-/// An input range whose elements can be copied byte-wise into a buffer.
-template <class R>
-concept copyable_input = std::ranges::input_range<R> &&
-                         std::is_trivially_copyable_v<std::ranges::range_value_t<R>>;
-
-/// A range whose elements can be assigned back after the call (not for const ranges,
-/// single-pass ranges or rvalues, whose changes nobody could see).
-template <class R>
-concept writable_back =
-    std::is_lvalue_reference_v<R> && std::ranges::forward_range<R> &&
-    std::ranges::output_range<std::remove_reference_t<R>, std::ranges::range_value_t<R>>;
-
-}  // namespace detail
-
-/// Calls f with a region of x and returns what f returns. Works on everything
-/// to_region() accepts, and also on non-contiguous or unstable ranges (std::deque,
-/// std::list, views): their elements are copied into a temporary buffer, f runs
-/// on it, and for a non-const lvalue range the buffer is copied back — also when f
-/// throws, so no write is lost. The region must not escape f.
-template <class T, class F>
-    requires region_convertible<T> || detail::copyable_input<T>
-decltype(auto) with_region(T&& x, F&& f) {
-    if constexpr (region_convertible<T>) {
-        return std::forward<F>(f)(to_region(std::forward<T>(x)));
-    } else {
-        using element = std::ranges::range_value_t<T>;
-        std::vector<element> buffer;
-        if constexpr (std::ranges::sized_range<T>) buffer.reserve(std::ranges::size(x));
-        for (auto&& e : x) buffer.push_back(e);
-
-        if constexpr (detail::writable_back<T>) {
-            struct copy_back {
-                std::remove_reference_t<T>& target;
-                std::vector<element>& source;
-                ~copy_back() { std::ranges::copy(source, std::ranges::begin(target)); }
-            } guard{x, buffer};
-            return std::forward<F>(f)(detail::region_of_range(buffer));
-        } else {
-            const auto& frozen = buffer;
-            return std::forward<F>(f)(detail::region_of_range(frozen));
-        }
-    }
-}
-
-}  // namespace memreg

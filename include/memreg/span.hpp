@@ -14,6 +14,7 @@
 
 #include "error.hpp"
 #include "region.hpp"
+#include "to_region.hpp"
 #include "span/load_store.hpp"
 #include "span/unaligned_span.hpp"
 

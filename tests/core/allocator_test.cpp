@@ -1,4 +1,5 @@
 #include <memreg/allocator.hpp>
+#include <memreg/to_region.hpp>
 
 #include <catch2/catch.hpp>
 

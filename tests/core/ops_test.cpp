@@ -1,4 +1,5 @@
 #include <memreg/ops.hpp>
+#include <memreg/with_region.hpp>
 
 #include <catch2/catch.hpp>
 

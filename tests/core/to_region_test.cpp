@@ -1,4 +1,6 @@
 #include <memreg/region.hpp>
+#include <memreg/to_region.hpp>
+#include <memreg/with_region.hpp>
 
 #include <catch2/catch.hpp>
 

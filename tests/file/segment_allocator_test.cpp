@@ -1,6 +1,7 @@
 #include <memreg/shared.hpp>
 #include <memreg/arena.hpp>
 #include <memreg/std_adapters.hpp>
+#include <memreg/to_region.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,6 @@
 // memreg/arena/arena.hpp — the arena class itself; see ../arena.hpp for the model.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -152,18 +151,30 @@ private:
             if constexpr (Throw) report();
             return false;
         };
-        if (m.owner_ != this) return refuse([&] { detail::throw_foreign_marker(m.chunk_, m.offset_); });
+        if (m.owner_ != this)
+            return refuse([&] {
+                detail::throw_bad_marker(m.chunk_, m.offset_, "the marker belongs to another arena");
+            });
         if (m.generation_ != generation_)
-            return refuse([&] { detail::throw_reset_marker(m.chunk_, m.offset_, m.generation_, generation_); });
+            return refuse([&] {
+                detail::throw_bad_marker(m.chunk_, m.offset_, "the marker was taken before a reset (marker generation ",
+                                         m.generation_, ", arena generation ", generation_, ")");
+            });
         const marker top = mark();
         if (m.chunk_ > top.chunk_ || (m.chunk_ == top.chunk_ && m.offset_ > top.offset_))
-            return refuse([&] { detail::throw_future_marker(m.chunk_, m.offset_, top.chunk_, top.offset_); });
+            return refuse([&] {
+                detail::throw_bad_marker(m.chunk_, m.offset_, "the marker is newer than the arena's top (chunk=",
+                                         top.chunk_, ", offset=", top.offset_, ")");
+            });
         if (m.chunk_ != 0 && fixed_.empty()) {
             detail::arena_chunk* target = used_;
             for (std::size_t d = depth_; d > m.chunk_; --d) target = target->next;
             const auto size = static_cast<std::size_t>(target->end() - target->begin());
             if (m.offset_ > size)
-                return refuse([&] { detail::throw_stale_marker(m.chunk_, m.offset_, size); });
+                return refuse([&] {
+                    detail::throw_bad_marker(m.chunk_, m.offset_, "the marker is outside its chunk of ", size,
+                                             " bytes (a marker from before a rewind or reset?)");
+                });
         }
         return true;
     }
@@ -218,7 +229,7 @@ public:
 private:
     arena(Upstream& upstream, arena_options options, int) noexcept
         : upstream_(upstream),
-          first_chunk_(round_up(std::clamp(options.first_chunk, min_chunk, max_chunk))),
+          first_chunk_(first_chunk_size(options.first_chunk)),
           next_chunk_(first_chunk_),
           limit_(options.limit) {}
 
@@ -226,6 +237,11 @@ private:
     static constexpr std::size_t min_chunk = 4 * header;
     static constexpr std::size_t max_chunk = std::numeric_limits<std::size_t>::max() / 4;
     static constexpr std::size_t granule = default_alignment;  // chunk sizes are multiples
+
+    /// The first chunk's size: as asked, within [min_chunk, max_chunk], whole granules.
+    static constexpr std::size_t first_chunk_size(std::size_t asked) noexcept {
+        return round_up(asked < min_chunk ? min_chunk : asked > max_chunk ? max_chunk : asked);
+    }
 
     static constexpr std::size_t round_up(std::size_t n) noexcept {
         return (n + granule - 1) / granule * granule;
@@ -281,7 +297,8 @@ private:
             release_spares();  // make room: spare chunks count against the limit
             if (need > room()) return nullptr;
         }
-        const std::size_t size = std::min(std::max(next_chunk_, need), room());
+        const std::size_t wanted = next_chunk_ > need ? next_chunk_ : need;
+        const std::size_t size = wanted < room() ? wanted : room();
         region raw = upstream_.get().try_allocate(size, default_alignment);
         if (raw.empty() && size > need) raw = upstream_.get().try_allocate(need, default_alignment);
         if (raw.empty()) return nullptr;

@@ -3,13 +3,11 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
 
 #include "../allocator.hpp"
 #include "../error.hpp"
 
 namespace memreg {
-
 
 /// What reset() does with the chunks an arena got from its upstream.
 enum class reset_mode {
@@ -34,47 +32,14 @@ struct alignas(default_alignment) arena_chunk {
     [[nodiscard]] std::byte* end() noexcept { return reinterpret_cast<std::byte*>(this) + size; }
 };
 
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_foreign_marker(std::size_t chunk,
-                                                                        std::size_t offset) {
-    MEMREG_THROW(bad_argument(message("arena::rewind")
-                                  .arg("chunk", chunk)
-                                  .arg("offset", offset)
-                                  .because("the marker belongs to another arena")));
-}
-
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_future_marker(std::size_t chunk,
-                                                                       std::size_t offset,
-                                                                       std::size_t top_chunk,
-                                                                       std::size_t top_offset) {
-    MEMREG_THROW(bad_argument(message("arena::rewind")
-                                  .arg("chunk", chunk)
-                                  .arg("offset", offset)
-                                  .because("the marker is newer than the arena's top (chunk=" +
-                                           std::to_string(top_chunk) +
-                                           ", offset=" + std::to_string(top_offset) + ")")));
-}
-
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_stale_marker(std::size_t chunk,
-                                                                      std::size_t offset,
-                                                                      std::size_t chunk_size) {
-    MEMREG_THROW(bad_argument(message("arena::rewind")
-                                  .arg("chunk", chunk)
-                                  .arg("offset", offset)
-                                  .because("the marker is outside its chunk of " +
-                                           std::to_string(chunk_size) +
-                                           " bytes (a marker from before a rewind or reset?)")));
-}
-
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_reset_marker(std::size_t chunk,
-                                                                      std::size_t offset,
-                                                                      std::size_t marker_generation,
-                                                                      std::size_t generation) {
-    MEMREG_THROW(bad_argument(message("arena::rewind")
-                                  .arg("chunk", chunk)
-                                  .arg("offset", offset)
-                                  .because("the marker was taken before a reset (marker generation " +
-                                           std::to_string(marker_generation) + ", arena generation " +
-                                           std::to_string(generation) + ")")));
+/// Refuses a marker rewind() cannot take: "arena::rewind(chunk=1, offset=16): "
+/// and the reason, built from parts (text and numbers).
+template <class... Reason>
+[[noreturn, gnu::cold, gnu::noinline]] void throw_bad_marker(std::size_t chunk,
+                                                             std::size_t offset,
+                                                             const Reason&... reason) {
+    MEMREG_THROW(
+        bad_argument(message("arena::rewind").arg("chunk", chunk).arg("offset", offset).because(reason...)));
 }
 
 }  // namespace detail

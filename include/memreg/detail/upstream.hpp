@@ -3,7 +3,6 @@
 // nothing; a stateful one by pointer, so it must outlive them.
 #pragma once
 
-#include <memory>
 #include <type_traits>
 
 #include "../allocator.hpp"
@@ -14,7 +13,7 @@ template <allocator A>
 class upstream_ref {
 public:
     upstream_ref() noexcept = default;  // none: only for an arena over a fixed region
-    explicit upstream_ref(A& a) noexcept : a_(std::addressof(a)) {}
+    explicit upstream_ref(A& a) noexcept : a_(__builtin_addressof(a)) {}
     [[nodiscard]] A& get() const noexcept { return *a_; }
 
 private:

@@ -17,6 +17,7 @@
 #include <boost/interprocess/exceptions.hpp>
 
 #include "../error.hpp"
+#include "file_error.hpp"
 
 namespace memreg::detail {
 

@@ -99,12 +99,11 @@ inline int region_resize(lua_State* L) {
     const std::size_t old = ud.size();
     if (!memory.try_resize(n)) {
         lua_pushnil(L);
-        const std::string message = memreg::detail::message(fname)
-                                        .arg("size", n)
-                                        .arg("old", old)
-                                        .because(std::string("the ") + memory.kind() +
-                                                 " allocator has no room");
-        lua_pushlstring(L, message.data(), message.size());
+        const auto message = memreg::detail::message(fname)
+                                 .arg("size", n)
+                                 .arg("old", old)
+                                 .because("the ", memory.kind(), " allocator has no room");
+        lua_pushstring(L, message.c_str());
         return 2;
     }
     region_access::resized(ud, n);

@@ -22,6 +22,7 @@
 
 #include "../allocator.hpp"
 #include "../region.hpp"
+#include "../to_region.hpp"
 #include "collectable.hpp"
 #include "lifetime.hpp"
 #include "protect.hpp"
