@@ -55,7 +55,7 @@ struct pool_chunk {
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_pool_corruption(std::uintptr_t address,
                                                                          const char* reason) {
-    MEMREG_THROW(corruption(message("pool::validate").arg("address", address).because(reason)));
+    MEMREG_THROW(corruption(message("pool::validate").arg("address", reinterpret_cast<const void*>(address)).because(reason)));
 }
 
 /// Reads the word of a free (so poisoned) block that says it is free.

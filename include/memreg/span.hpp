@@ -36,9 +36,7 @@ namespace detail {
     MEMREG_THROW(bad_alignment(message(operation)
                                    .arg("size", size)
                                    .arg("alignment", alignment)
-                                   .because("address " +
-                                            std::to_string(reinterpret_cast<std::uintptr_t>(address)) +
-                                            " is not a multiple of the alignment")));
+                                   .because("address ", address, " is not a multiple of the alignment")));
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_not_multiple(const char* operation,

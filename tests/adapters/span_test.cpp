@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../address_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -41,7 +43,7 @@ TEST_CASE("as_span views aligned bytes as elements, without copying", "[span]") 
 TEST_CASE("as_span refuses misaligned addresses and partial elements", "[span][error]") {
     alignas(8) std::array<std::byte, 16> storage{};
     const region r(storage.data(), storage.size());
-    const auto address = std::to_string(reinterpret_cast<std::uintptr_t>(storage.data() + 1));
+    const auto address = address_of(storage.data() + 1);
     CHECK_THROWS_MATCHES(memreg::as_span<std::uint32_t>(r.subregion(1, 8)), memreg::bad_alignment,
                          Catch::Message("as_span(size=8, alignment=4): address " + address +
                                         " is not a multiple of the alignment"));

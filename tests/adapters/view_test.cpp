@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../address_text.hpp"
+
 #include <boost/endian/buffers.hpp>
 
 #include <array>
@@ -63,7 +65,7 @@ TEST_CASE("view refuses what does not fit or is misaligned", "[view][error]") {
                          Catch::Message("view(offset=20, count=8): outside region of size 24"));
     CHECK_THROWS_MATCHES(memreg::view<header>(r, 25), memreg::out_of_range,
                          Catch::Message("view(offset=25, count=8): outside region of size 24"));
-    const auto address = std::to_string(reinterpret_cast<std::uintptr_t>(storage.data() + 2));
+    const auto address = address_of(storage.data() + 2);
     CHECK_THROWS_MATCHES(memreg::view<header>(r, 2), memreg::bad_alignment,
                          Catch::Message("view(size=8, alignment=4): address " + address +
                                         " is not a multiple of the alignment"));

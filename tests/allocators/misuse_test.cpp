@@ -83,12 +83,6 @@ TEST_CASE("a marker from before a reset is refused, even where it still fits", "
     }
 }
 
-namespace {
-
-std::string address_of(const void* p) { return std::to_string(reinterpret_cast<std::uintptr_t>(p)); }
-
-}  // namespace
-
 TEST_CASE("a heap block freed with another alignment than it was allocated with goes back right",
           "[heap][misuse]") {
     memreg::heap<> h;

@@ -89,7 +89,7 @@ TEST_CASE("pool refuses double frees and foreign blocks at the call", "[pool][va
     memreg::pool<> p(32);
     const region a = memreg::allocate(p, 32);
     const region b = memreg::allocate(p, 32);
-    const auto at = [](const void* q) { return std::to_string(reinterpret_cast<std::uintptr_t>(q)); };
+    const auto at = [](const void* q) { return address_of(q); };
 
     SECTION("twice in a row") {
         memreg::deallocate(p, a);

@@ -4,16 +4,10 @@
 
 #include <string>
 
+#include "test_support.hpp"
+
 using memreg::allocation_event;
 using memreg::region;
-
-namespace {
-
-std::string address_of(const void* p) {
-    return std::to_string(reinterpret_cast<std::uintptr_t>(p));
-}
-
-}  // namespace
 
 TEST_CASE("recording_allocator logs every call", "[recording]") {
     STATIC_REQUIRE(memreg::resizable_allocator<memreg::recording_allocator<>>);

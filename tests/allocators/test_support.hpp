@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "../address_text.hpp"
+
 /// A malloc-backed upstream that counts what it hands out, so tests can see the
 /// chunks an allocator takes and gives back.
 struct counting_allocator {

@@ -6,7 +6,7 @@
 # code — with the expected message on stderr, and, for the default handler's cases,
 # when REFERENCE (the same source with exceptions) reports the very same message
 # from the exception it caught. Each run is bounded (30 s).
-set(address "[0-9]+")
+set(address "0x[0-9a-f]+")
 # case -> how PROGRAM ends; the message on stderr (a regex, matched whole-line)
 set(subregion_end abort)
 set(subregion_message "memreg: subregion\\(offset=12, count=8\\): outside region of size 16")

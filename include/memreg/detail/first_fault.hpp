@@ -30,7 +30,7 @@ public:
         if (reason_ != nullptr)
             MEMREG_THROW(corruption(message(operation)
                                         .arg("size", size_)
-                                        .arg("address", address_)
+                                        .arg("address", reinterpret_cast<const void*>(address_))
                                         .because(reason_)));
     }
 

@@ -110,11 +110,11 @@ public:
         for (large_header* h = head_; h != nullptr; h = h->next) {
             const auto address = reinterpret_cast<std::uintptr_t>(h->data());
             if (++seen > count_)
-                MEMREG_THROW(corruption(message("heap::validate").arg("address", address)
+                MEMREG_THROW(corruption(message("heap::validate").arg("address", reinterpret_cast<const void*>(address))
                                             .because("large block list longer than its count")));
             if (h->check != check_of(h) || (h->next != nullptr && h->next->prev != h) ||
                 find(h->data()) != h)
-                MEMREG_THROW(corruption(message("heap::validate").arg("address", address)
+                MEMREG_THROW(corruption(message("heap::validate").arg("address", reinterpret_cast<const void*>(address))
                                             .because("large block header overwritten")));
             bytes += h->offset + h->size;
         }

@@ -114,7 +114,7 @@ struct alignas(granule) small_chunk {
                                                                          std::uintptr_t address,
                                                                          const char* reason) {
     MEMREG_THROW(corruption(
-        message("heap::validate").arg("size_class", size_class).arg("address", address).because(reason)));
+        message("heap::validate").arg("size_class", size_class).arg("address", reinterpret_cast<const void*>(address)).because(reason)));
 }
 
 /// The second word of a free (so poisoned) block, read without ASan's check.
