@@ -246,28 +246,31 @@ private:
 
 namespace detail {
 
-/// How an owned_region reaches its allocator: stateless allocators (malloc_allocator)
-/// are stored by value and cost nothing; stateful ones by pointer.
+/// Stateless allocators (malloc_allocator) are held by value and cost nothing;
+/// stateful ones by pointer, so they must outlive what holds them.
 template <class A>
 inline constexpr bool store_by_value =
     std::is_empty_v<A> && std::is_default_constructible_v<A> && std::is_copy_constructible_v<A>;
 
+/// How an owned_region, an arena, a pool, a heap or an adapter holds the allocator
+/// it uses (its upstream), by store_by_value's rule.
 template <class A>
-class allocator_holder {
+class upstream_ref {
 public:
-    explicit allocator_holder(A& a) noexcept : a_(&a) {}
+    upstream_ref() noexcept = default;  // none: only for an arena over a fixed region
+    explicit upstream_ref(A& a) noexcept : a_(__builtin_addressof(a)) {}
     [[nodiscard]] A& get() const noexcept { return *a_; }
 
 private:
-    A* a_;
+    A* a_ = nullptr;
 };
 
 template <class A>
     requires store_by_value<A>
-class allocator_holder<A> {
+class upstream_ref<A> {
 public:
-    allocator_holder() noexcept = default;
-    explicit allocator_holder(A& a) noexcept : a_(a) {}
+    upstream_ref() noexcept = default;
+    explicit upstream_ref(A& a) noexcept : a_(a) {}
     [[nodiscard]] A& get() const noexcept { return a_; }
 
 private:
@@ -334,7 +337,7 @@ public:
     void reset() noexcept { memreg::deallocate(holder_.get(), std::exchange(region_, {}), alignment_); }
 
 private:
-    [[no_unique_address]] detail::allocator_holder<A> holder_;
+    [[no_unique_address]] detail::upstream_ref<A> holder_;
     memreg::region region_;
     std::size_t alignment_ = default_alignment;
 };

@@ -244,31 +244,24 @@ struct type_list {};
 using catchable_errors = type_list<std::exception, error, out_of_range, bad_alignment, invalidated,
                                    bad_argument, corruption, file_error, parse_error, allocation_failure>;
 
-template <class E, class... C>
-constexpr unsigned kinds_of(type_list<C...>) noexcept {
+/// The bits of the classes C of the list for which Relation<C, E> holds.
+template <template <class, class> class Relation, class E, class... C>
+constexpr unsigned kinds_where(type_list<C...>) noexcept {
     unsigned kinds = 0;
     unsigned bit = 1;
     // file_error may be incomplete here; then E (complete) cannot derive from it.
-    ((kinds |= std::is_base_of_v<C, E> ? bit : 0u, bit <<= 1), ...);
+    ((kinds |= Relation<C, E>::value ? bit : 0u, bit <<= 1), ...);
     return kinds;
-}
-
-template <class E, class... C>
-constexpr unsigned own_kind_of(type_list<C...>) noexcept {
-    unsigned kind = 0;
-    unsigned bit = 1;
-    ((kind |= std::is_same_v<C, E> ? bit : 0u, bit <<= 1), ...);
-    return kind;
 }
 
 /// The catchable classes E is or derives from, as bits: on_error<C> catches an E
 /// when error_kinds<E> has own_kind<C>.
 template <class E>
-inline constexpr unsigned error_kinds = kinds_of<E>(catchable_errors{});
+inline constexpr unsigned error_kinds = kinds_where<std::is_base_of, E>(catchable_errors{});
 
 /// C's own bit (0: C is not catchable).
 template <class C>
-inline constexpr unsigned own_kind = own_kind_of<C>(catchable_errors{});
+inline constexpr unsigned own_kind = kinds_where<std::is_same, C>(catchable_errors{});
 
 /// Without exceptions, the innermost on_error() in progress on this thread: a
 /// failed check inside its body that it names goes to its handler, not the error

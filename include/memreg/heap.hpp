@@ -32,7 +32,6 @@
 #include "allocator.hpp"
 #include "detail/first_fault.hpp"
 #include "detail/poison.hpp"
-#include "detail/upstream.hpp"
 #include "error.hpp"
 #include "heap/large_blocks.hpp"
 #include "heap/small_blocks.hpp"

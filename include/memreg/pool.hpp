@@ -26,7 +26,6 @@
 #include "allocator.hpp"
 #include "detail/first_fault.hpp"
 #include "detail/poison.hpp"
-#include "detail/upstream.hpp"
 #include "error.hpp"
 #include "region.hpp"
 

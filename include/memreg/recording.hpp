@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "allocator.hpp"
-#include "detail/upstream.hpp"
 #include "error.hpp"
 #include "region.hpp"
 

@@ -18,7 +18,6 @@
 #include <type_traits>
 
 #include "allocator.hpp"
-#include "detail/upstream.hpp"
 #include "error.hpp"
 #include "region.hpp"
 

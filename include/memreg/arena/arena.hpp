@@ -9,7 +9,6 @@
 
 #include "../allocator.hpp"
 #include "../detail/poison.hpp"
-#include "../detail/upstream.hpp"
 #include "../region.hpp"
 #include "chunk.hpp"
 
