@@ -37,15 +37,23 @@ sizes_of_all() {
     printf '%s\n' "${headers[@]}" | xargs -P "$(nproc)" -I{} bash -c 'size_of "$@"' _ {} "${compiler[@]}"
 }
 size_of() {
-    local header=$1
+    local header=$1 text
     shift
-    echo "$header $(printf '#include <%s>\n' "$header" | "$@" -std=c++20 -I. -E -x c++ - | grep -cv '^[[:space:]]*$')"
+    if text=$(printf '#include <%s>\n' "$header" | "$@" -std=c++20 -I. -E -x c++ - 2>/dev/null); then
+        echo "$header $(grep -cv '^[[:space:]]*$' <<< "$text")"
+    else
+        echo "$header failed"
+    fi
 }
 
-seconds_of() {  # CPU seconds of one parse
-    local TIMEFORMAT='%U %S'
-    { time printf '#include <%s>\n' "$1" | "${compiler[@]}" -std=c++20 -I. -fsyntax-only -x c++ - ; } 2>&1 |
-        awk '{ printf "%.3f", $1 + $2 }'
+seconds_of() {  # CPU seconds of one parse, or "failed"
+    local TIMEFORMAT='%U %S' timing
+    if timing=$({ time printf '#include <%s>\n' "$1" |
+                  "${compiler[@]}" -std=c++20 -I. -fsyntax-only -x c++ - > /dev/null 2>&1; } 2>&1); then
+        awk '{ printf "%.3f", $1 + $2 }' <<< "$timing"
+    else
+        echo failed
+    fi
 }
 
 least() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 < b + 0) ? a : b }'; }
@@ -62,6 +70,10 @@ while read -r header lines; do size[$header]=$lines; done < <(sizes_of_all)
 for header in "${headers[@]}"; do
     listed[$header]=1
     lines=${size[$header]}
+    if [[ $lines == failed ]]; then
+        fail "$header: does not compile on its own"
+        continue
+    fi
     if [[ $measure == 1 ]]; then
         best=-
         if [[ ${max_seconds[$header]:--} != - ]]; then
@@ -82,9 +94,15 @@ for header in "${headers[@]}"; do
     if [[ ${max_seconds[$header]} != - ]]; then
         best=
         for run in $(seq 1 8); do
-            best=$(least "$(seconds_of "$header")" "$best")
+            seconds=$(seconds_of "$header")
+            [[ $seconds != failed ]] || break
+            best=$(least "$seconds" "$best")
             ((run >= 3)) && ! over "$best" "${max_seconds[$header]}" && break
         done
+        if [[ $seconds == failed ]]; then
+            fail "$header: does not compile on its own"
+            continue
+        fi
         over "$best" "${max_seconds[$header]}" &&
             fail "$header: $best s to parse (least of $run runs), budget ${max_seconds[$header]} s"
         report+=", $best s (budget ${max_seconds[$header]} s)"
@@ -97,7 +115,7 @@ for header in "${!max_lines[@]}"; do
     [[ -n ${listed[$header]:-} ]] || fail "$header: in the budget but not a header any more (remove its line)"
 done
 if ((failures > 0)); then
-    echo "$failures header(s) over budget"
+    echo "$failures problem(s): over budget, not compiling, or not in the budget"
     exit 1
 fi
 echo "every header within its budget (${#headers[@]} headers)"
