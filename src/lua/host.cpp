@@ -34,7 +34,7 @@ int checksum(lua_State* L) {
 }
 
 int checksum_region(lua_State* L) {
-    const memreg::region r = memreg::lua::check_region(L, 1);
+    const memreg::const_region r = memreg::lua::check_const_region(L, 1);
     lua_pushnumber(L, fnv1a(reinterpret_cast<const unsigned char*>(r.data()), r.size()));
     return 1;
 }

@@ -35,9 +35,10 @@ std::string run(lua_State* L, const std::string& code) {
     return "";
 }
 
-/// A host C function that takes a region, the way a real host would: sums its bytes.
+/// A host C function that takes a region, the way a real host would: sums its bytes
+/// (reads them, so any region will do, read-only ones included).
 int host_sum(lua_State* L) {
-    const memreg::region r = memreg::lua::check_region(L, 1);
+    const memreg::const_region r = memreg::lua::check_const_region(L, 1);
     lua_Number sum = 0;
     for (std::byte b : r) sum += static_cast<lua_Number>(b);
     lua_pushnumber(L, sum);
@@ -113,6 +114,37 @@ TEST_CASE("push_region hands host memory to Lua and back", "[lua][host]") {
     CHECK(storage[7] == 8);
 }
 
+/// A host C function that writes into a region: check_region refuses read-only ones.
+int host_zero(lua_State* L) {
+    const memreg::region r = memreg::lua::check_region(L, 1);
+    for (std::byte& b : r) b = std::byte{0};
+    return 0;
+}
+
+TEST_CASE("the host API gives a read-only region's bytes only as const", "[lua][host]") {
+    auto state = make_state();
+    lua_State* L = state.get();
+    const std::array<unsigned char, 4> storage{1, 2, 3, 4};
+    memreg::lua::push_region(L, memreg::to_region(storage));
+    lua_setglobal(L, "ro");
+    lua_pushcfunction(L, host_sum);
+    lua_setglobal(L, "host_sum");
+    lua_pushcfunction(L, host_zero);
+    lua_setglobal(L, "host_zero");
+    CHECK(run(L, "assert(host_sum(ro) == 10)") == "");
+    CHECK(run(L, "host_zero(ro)") == "bad argument #1 to 'host_zero' (region is read-only)");
+    CHECK(storage == std::array<unsigned char, 4>{1, 2, 3, 4});
+    CHECK(run(L, "w = memreg.new(3); w:fill(7); host_zero(w); assert(w:read_u8(2) == 0)") == "");
+    lua_getglobal(L, "ro");
+    CHECK(memreg::lua::to_region(L, -1).empty());
+    CHECK(memreg::lua::to_const_region(L, -1).data() == reinterpret_cast<const std::byte*>(storage.data()));
+    CHECK(memreg::lua::to_const_region(L, -1).size() == 4);
+    lua_pop(L, 1);
+    lua_pushinteger(L, 5);
+    CHECK(memreg::lua::to_const_region(L, -1).empty());
+    lua_pop(L, 1);
+}
+
 TEST_CASE("a const region is read-only in Lua", "[lua][host]") {
     auto state = make_state();
     lua_State* L = state.get();
@@ -141,7 +173,8 @@ TEST_CASE("a const region is read-only in Lua", "[lua][host]") {
     CHECK_FALSE(sub->owner());
     CHECK(sub->offset() == 1);
     CHECK(sub->size() == 2);
-    CHECK(sub->bytes().data() == memreg::lua::to_region(L, -1).data());
+    CHECK(sub->bytes().data() == memreg::lua::to_const_region(L, -1).data());
+    CHECK(memreg::lua::to_region(L, -1).empty());  // nothing writable to give
     lua_pop(L, 1);
     CHECK(run(L, "sub:free()") == "");
     CHECK(sub->freed());

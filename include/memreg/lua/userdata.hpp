@@ -475,17 +475,25 @@ inline void anchor(lua_State* L, int ud_idx, int owner_idx) {
 /// (valid or not).
 inline region_userdata* to_userdata(lua_State* L, int idx) { return detail::to_userdata(L, idx); }
 
-/// The bytes of the memreg region (or memreg.buffer) at idx, or an empty region if
-/// the value is not one or is no longer valid.
+/// The bytes of the writable memreg region (or memreg.buffer) at idx, or an empty
+/// region if the value is not one, is no longer valid, or is read-only (a read-only
+/// mapping, a region pushed as const_region: to_const_region gives its bytes).
 inline region to_region(lua_State* L, int idx) {
     region_userdata* ud = detail::to_userdata(L, idx);
-    return ud != nullptr && ud->valid() ? ud->bytes() : region();
+    return ud != nullptr && ud->valid() && !ud->read_only() ? ud->bytes() : region();
 }
 
-/// The bytes of the valid memreg region at argument idx of the running C function;
-/// raises a Lua error like luaL_checkudata's otherwise. Call it before creating C++
-/// objects with destructors (a Lua error skips them).
-inline region check_region(lua_State* L, int idx) {
+/// The bytes of the memreg region at idx, read-only or not, to read; an empty region if
+/// the value is not one or is no longer valid.
+inline const_region to_const_region(lua_State* L, int idx) {
+    region_userdata* ud = detail::to_userdata(L, idx);
+    return ud != nullptr && ud->valid() ? const_region(ud->bytes()) : const_region();
+}
+
+namespace detail {
+
+/// check_region's checks: a valid memreg region at argument idx, else a Lua error.
+inline region_userdata& check_valid_region(lua_State* L, int idx) {
     region_userdata* ud = detail::to_userdata(L, idx);
     if (ud == nullptr) {
         // The readable name, another memreg version's regions included: "region
@@ -497,7 +505,25 @@ inline region check_region(lua_State* L, int idx) {
     }
     if (ud->collected()) luaL_argerror(L, idx, "region used after it was collected");
     if (!ud->valid()) luaL_argerror(L, idx, detail::invalid_problem);
-    return ud->bytes();
+    return *ud;
+}
+
+}  // namespace detail
+
+/// The bytes of the valid, writable memreg region at argument idx of the running C
+/// function; raises a Lua error like luaL_checkudata's otherwise ("region is
+/// read-only" for a read-only one: check_const_region reads those). Call it before
+/// creating C++ objects with destructors (a Lua error skips them).
+inline region check_region(lua_State* L, int idx) {
+    region_userdata& ud = detail::check_valid_region(L, idx);
+    if (ud.read_only()) luaL_argerror(L, idx, "region is read-only");
+    return ud.bytes();
+}
+
+/// The bytes of the valid memreg region at argument idx, read-only or not, to read;
+/// raises a Lua error as check_region does otherwise.
+inline const_region check_const_region(lua_State* L, int idx) {
+    return detail::check_valid_region(L, idx).bytes();
 }
 
 namespace detail {
