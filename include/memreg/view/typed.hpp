@@ -41,7 +41,7 @@ template <class T, byte_type Byte>
                                       .arg("offset", offset)
                                       .arg("count", count)
                                       .arg("element_size", sizeof(T))
-                                      .because("outside region of size " + std::to_string(r.size()))));
+                                      .because("outside region of size ", r.size())));
     return as_span<U>(r.subregion(offset, count * sizeof(T)));
 }
 
