@@ -338,16 +338,23 @@ void on_error(Body&& body, Handler&& handler) {
 /// Builds "op(name=value, name=value): reason" — every memreg message. It never
 /// throws: out of memory, the finished text is shared_text's "no memory" sentence.
 /// Parts are C strings, string-like values, characters, integers (in decimal) and
-/// pointers (in hexadecimal).
+/// pointers (in hexadecimal). A message is one line for a person: text past
+/// max_size characters is cut and ends in "...", so no part, however long, can
+/// make the buffer's size arithmetic overflow.
 class message {
 public:
+    static constexpr std::size_t max_size = 64 * 1024;
+
     template <class Operation>
     explicit message(const Operation& operation) noexcept {
         append(operation);
         append('(');
     }
-    message(const message& other) noexcept { append_chars(other.chars(), other.size_); }
-    message(message&& other) noexcept : block_(other.block_), size_(other.size_), capacity_(other.capacity_) {
+    message(const message& other) noexcept : failed_(other.failed_), cut_(other.cut_) {
+        if (other.block_ != nullptr) copy_chars(other.chars(), other.size_);
+    }
+    message(message&& other) noexcept
+        : block_(other.block_), size_(other.size_), capacity_(other.capacity_), failed_(other.failed_), cut_(other.cut_) {
         other.block_ = nullptr;
         other.size_ = other.capacity_ = 0;
     }
@@ -430,9 +437,22 @@ private:
         append_chars(p, static_cast<std::size_t>(end - p));
     }
     void append_chars(const char* text, std::size_t n) noexcept {
-        if (failed_) return;
+        if (cut_) return;
+        if (n > max_size - size_) {
+            // room for the "..." that ends a cut message
+            const std::size_t room = max_size - size_;
+            copy_chars(text, room < 3 ? 0 : room - 3);
+            copy_chars("...", 3);
+            cut_ = true;
+            return;
+        }
+        copy_chars(text, n);
+    }
+    // n <= max_size - size_ here, so the sizes below cannot overflow.
+    void copy_chars(const char* text, std::size_t n) noexcept {
+        if (failed_ || n == 0) return;
         if (n > capacity_ - size_ && !grow(n)) return;
-        if (n != 0) std::memcpy(chars() + size_, text, n);
+        std::memcpy(chars() + size_, text, n);
         size_ += n;
     }
     bool grow(std::size_t n) noexcept {
@@ -452,7 +472,8 @@ private:
     char* block_ = nullptr;  // laid out as shared_text's block
     std::size_t size_ = 0;
     std::size_t capacity_ = 0;
-    bool failed_ = false;
+    bool failed_ = false;  // out of memory: the text is lost, because() gives the sentence
+    bool cut_ = false;     // max_size reached: later parts are dropped
 };
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_outside(const char* operation,

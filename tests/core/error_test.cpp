@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 using memreg::detail::message;
 using memreg::detail::shared_text;
@@ -69,6 +70,30 @@ TEST_CASE("message grows past its first buffer and hands its text over once", "[
     CHECK(text(first).substr(text(first).size() - 5000) == long_reason);
     message copied = copy;
     CHECK(text(copied.because("done")).substr(0, expected_start.size()) == expected_start);
+}
+
+TEST_CASE("message cuts text past max_size and says so with ...", "[error]") {
+    // A part longer than any message may be (on a 32-bit size_t a 3 GiB part once
+    // made the buffer's doubling wrap to a 1-byte buffer): the text is cut, not lost.
+    const std::string huge(message::max_size * 2, 'y');
+    const std::string cut = text(message("big").arg("n", 1).because(huge, "never seen"));
+    CHECK(cut.size() == message::max_size);
+    CHECK(cut.rfind("big(n=1): yyy", 0) == 0);
+    CHECK(cut.substr(cut.size() - 4) == "y...");
+    // a cut builder drops later arguments; copies and moves keep the cut
+    message m("args");
+    m.arg("first", huge);
+    message copied = m;
+    message moved = std::move(m);
+    const std::string copied_text = text(copied.arg("later", 2).because("x"));
+    CHECK(copied_text.size() == message::max_size);
+    CHECK(copied_text.find("later") == std::string::npos);
+    CHECK(text(moved.because("x")) == copied_text);
+    // exactly max_size characters fit without a cut
+    const std::string fits(message::max_size - std::string("op(): ").size(), 'z');
+    const std::string whole = text(message("op").because(fits));
+    CHECK(whole.size() == message::max_size);
+    CHECK(whole.substr(whole.size() - 3) == "zzz");
 }
 
 TEST_CASE("shared_text copies share one block and outlive the original", "[error]") {
