@@ -8,7 +8,11 @@ local t = require "harness"
 
 local dir = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."
 
-local differences = {
+-- On LuaJIT memreg.ffi is built on LuaJIT's ffi and prints exactly what it prints; only
+-- the deliberate difference (an out-of-bounds fill) remains.
+local differences = jit and {
+    fill = {replace_all = "error: fill(offset=0, count=20): outside region of size 5\n"},
+} or {
     -- LuaJIT writes past the 5-byte array; memreg.ffi refuses.
     fill = {replace_all = "error: fill(offset=0, count=20): outside region of size 5\n"},
     -- An anonymous struct: LuaJIT prints its type number, memreg.ffi its typedef name.
@@ -17,7 +21,7 @@ local differences = {
     new = {["ffi.new():\tcdata\tctype<int>\tcdata<int>\t30LL"] = "ffi.new():\ttable\tctype<int>\tcdata<int>\t30"},
 }
 -- LuaJIT's output is x86-64's: two pointers are 16 bytes there, 8 where pointers have 4.
-if require("memreg").sizeof("void *") == 4 then
+if not jit and require("memreg").sizeof("void *") == 4 then
     differences.new["ctype<struct point>\tctype<struct point *[?]>\t16"] =
         "ctype<struct point>\tctype<struct point *[?]>\t8"
 end
@@ -61,7 +65,9 @@ local function normalized(text)
     return (text:gsub("(%f[%w%.%-]%-?%d+)%.0%f[^%w%.]", "%1"))
 end
 
-for _, name in ipairs {"rgba", "cast", "new", "metatype", "gc", "fill", "typeof"} do
+-- typeof first: LuaJIT numbers anonymous structs in the order types are made, and its
+-- recorded output is a fresh state's.
+for _, name in ipairs {"typeof", "rgba", "cast", "new", "metatype", "gc", "fill"} do
     t.test(name, function()
         local got = normalized(run(dir .. "/ffi/" .. name .. ".lua"))
         local want = expected(name)

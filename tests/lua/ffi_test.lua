@@ -13,6 +13,14 @@ enum ffi_color { FFI_RED, FFI_GREEN = 5, FFI_BLUE };
 typedef struct { double x, y; } ffi_point;
 ]]
 
+-- The name LuaJIT's own ffi gives a typedef'd anonymous struct ('struct 97'): memreg.ffi
+-- prints that on LuaJIT (as LuaJIT does), and 'struct NAME' on the other Luas.
+local real_ffi = jit and require "ffi"
+local function anon(name)
+    if real_ffi then return tostring(real_ffi.typeof(name)):match("^ctype<(.*)>$") end
+    return "struct " .. name
+end
+
 local function elements(a, n)
     local out = {}
     for i = 0, n - 1 do out[#out + 1] = tostring(a[i]) end
@@ -65,11 +73,11 @@ t.test("initializers: LuaJIT's rules", function()
     local copy = ffi.new("ffi_pt", p)
     t.eq(copy.y, 4, "a C data object of the same type is copied")
     t.raises("too many initializers for 'int [2]'", ffi.new, "int[2]", 1, 2, 3)
-    t.raises("too many initializers for 'struct ffi_pt'", ffi.new, "ffi_pt", 1, 2, 3)
+    t.raises("too many initializers for '" .. anon("ffi_pt") .. "'", ffi.new, "ffi_pt", 1, 2, 3)
     t.raises("too many initializers for 'int [2]'", ffi.new, "int[2]", {1, 2, 3})
     t.raises("too many initializers for 'int'", ffi.new, "int", 1, 2)
     t.raises("cannot convert 'string' to 'int [2]'", ffi.new, "int[2]", "ab")
-    t.raises("cannot convert 'struct ffi_pt' to 'struct ffi_outer'", ffi.new, "ffi_outer", p)
+    t.raises("cannot convert '" .. anon("ffi_pt") .. "' to '" .. anon("ffi_outer") .. "'", ffi.new, "ffi_outer", p)
 end)
 
 t.test("stores convert as LuaJIT does: truncation, modulo 2^N, booleans", function()
@@ -115,16 +123,16 @@ t.test("every index is bounds-checked", function()
     t.raises("index 4 is outside 'int [4]' (valid: 0 to 3)", function() return a[4] end)
     t.raises("index -1 is outside 'int [4]' (valid: 0 to 3)", function() a[-1] = 1 end)
     local v = ffi.new("rgba_pixel[?]", 2)
-    t.raises("index 2 is outside 'struct rgba_pixel [?]' (valid: 0 to 1)", function() return v[2] end)
+    t.raises("index 2 is outside '" .. anon("rgba_pixel") .. " [?]' (valid: 0 to 1)", function() return v[2] end)
     t.raises("'int [4]' cannot be indexed with 'x'", function() return a.x end)
     t.raises("'int [4]' cannot be indexed with NaN", function() return a[0 / 0] end)
     t.eq(a[1.7], 0, "a fraction is truncated")
     local p = ffi.new("ffi_pt")
-    t.raises("'struct ffi_pt' has no member named 'z'", function() return p.z end)
-    t.raises("'struct ffi_pt' has no member named 'z'", function() p.z = 1 end)
+    t.raises("'" .. anon("ffi_pt") .. "' has no member named 'z'", function() return p.z end)
+    t.raises("'" .. anon("ffi_pt") .. "' has no member named 'z'", function() p.z = 1 end)
     local q = ffi.cast("ffi_pt *", p)
     t.eq(q[0].x, 0)
-    t.raises("index 1 of 'struct ffi_pt *' is outside its memory (8 bytes of 8 at offset 0)",
+    t.raises("index 1 of '" .. anon("ffi_pt") .. " *' is outside its memory (8 bytes of 8 at offset 0)",
              function() return q[1] end)
 end)
 
@@ -195,7 +203,7 @@ t.test("typeof: ctypes print LuaJIT's names and construct", function()
     t.eq(tostring(ffi.typeof("enum ffi_color")), "ctype<enum ffi_color>")
     t.eq(tostring(ffi.typeof("struct ffi_node *")), "ctype<struct ffi_node *>")
     t.eq(tostring(ffi.typeof("int[3][2]")), "ctype<int [3][2]>")
-    t.eq(tostring(ffi.typeof("rgba_pixel[?]")), "ctype<struct rgba_pixel [?]>")
+    t.eq(tostring(ffi.typeof("rgba_pixel[?]")), "ctype<" .. anon("rgba_pixel") .. " [?]>")
     local pt = ffi.typeof("ffi_pt")
     local p = pt(1, 2)
     t.eq(p.y, 2, "a ctype constructs")
@@ -253,7 +261,7 @@ t.test("variable-length structs: ffi.new(\"struct vls\", n), sizeof(ct, n), chec
     local pts = P(2, {2, {{1, 2}, {3, 4}}})
     t.eq(pts.n .. " " .. pts.pts[1].x .. " " .. pts.pts[1].y, "2 3 4", "a ctype constructs with a count")
     t.eq(ffi.sizeof(pts), 4 + 16)
-    t.raises("index 2 is outside 'struct ffi_pt [?]' (valid: 0 to 1)", function() return pts.pts[2] end)
+    t.raises("index 2 is outside '" .. anon("ffi_pt") .. " [?]' (valid: 0 to 1)", function() return pts.pts[2] end)
     -- through a pointer the count is unknown: the tail is bounded by the memory, which
     -- holds 4 elements (28 bytes from offset 12: the struct's padding is counted; 3 on
     -- i686, without padding)
@@ -325,7 +333,7 @@ t.test("cast: pointers over the same memory, numbers from scalars", function()
     t.eq(arr[0], 7, "the same memory")
     t.eq(ffi.cast("uint8_t", 257), 1, "modulo 2^8")
     t.eq(ffi.cast("int32_t", -3.7), -3)
-    t.raises("invalid C type for cast: 'struct ffi_pt'", ffi.cast, "ffi_pt", 1)
+    t.raises("invalid C type for cast: '" .. anon("ffi_pt") .. "'", ffi.cast, "ffi_pt", 1)
     t.raises("cannot convert 'string' to 'int *'", ffi.cast, "int *", "x")
 end)
 
@@ -368,7 +376,7 @@ t.test("metatype: methods and metamethods", function()
     t.eq(arr[1]:area(), 0, "elements of an array get the metatype")
     t.raises("cannot change a protected metatable", ffi.metatype, "ffi_point", {})
     t.raises("bad argument #2 to 'metatype' (table expected, got nil)", ffi.metatype, "ffi_pt")
-    t.raises("'struct ffi_point' has no member named 'nope'", function() return a.nope end)
+    t.raises("'" .. anon("ffi_point") .. "' has no member named 'nope'", function() return a.nope end)
 end)
 
 t.test("ffi.C: enum constants", function()

@@ -42,6 +42,7 @@ struct allocator_box {
     A allocator;
     std::uint64_t epoch = 0;  // bumped by an arena's reset
     std::size_t refs = 1;     // the Lua object + one per block
+    watch_list watchers;      // cells of memreg.ffi views of its blocks (watch.hpp)
 };
 
 template <class A>
@@ -78,6 +79,7 @@ public:
     [[nodiscard]] bool alive() const noexcept override {
         return !this->released() && box_->epoch == epoch_;
     }
+    [[nodiscard]] watch_list* source_watchers() noexcept override { return &box_->watchers; }
 
 private:
     allocator_box<A>* box_;
@@ -245,6 +247,7 @@ inline int arena_new(lua_State* L) {
 inline int arena_reset(lua_State* L) {
     arena_box& box = check_box<memreg::arena<>>(L, 1, "arena:reset");
     ++box.epoch;
+    box.watchers.bump();
     box.allocator.reset();
     return 0;
 }

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "../lua.hpp"
+#include "ffi/luajit.hpp"
 #include "ffi/source.hpp"
 
 namespace memreg::lua {
@@ -230,10 +231,15 @@ inline void push_memreg(lua_State* L) {
 /// The memreg.ffi module: a lua_CFunction returning the module table (for
 /// luaL_requiref, package.preload or luaopen_memreg_ffi).
 inline int open_ffi(lua_State* L) {
-    const std::string_view source = detail::ffi::source;
+    // LuaJIT (a `jit` library): memreg.ffi is built on its ffi (ffi/luajit_source.hpp).
+    lua_getglobal(L, "jit");
+    const bool luajit = lua_istable(L, -1);
+    lua_pop(L, 1);
+    const std::string_view source = luajit ? detail::ffi::luajit_source : detail::ffi::source;
     if (luaL_loadbuffer(L, source.data(), source.size(), "=memreg.ffi") != 0) return lua_error(L);
     detail::ffi::push_memreg(L);
     detail::ffi::push_natives(L);
+    if (luajit) detail::ffi::add_luajit_natives(L);
     lua_call(L, 2, 1);
     return 1;
 }

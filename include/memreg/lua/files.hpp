@@ -94,6 +94,7 @@ public:
         truncated_ = size < 0 || static_cast<std::uint64_t>(size) < bytes_.size();
         return !truncated_;
     }
+    [[nodiscard]] bool watchable() const noexcept override { return false; }
     [[nodiscard]] const char* not_resizable() const noexcept override {
         return "a mapped file cannot be resized from Lua";
     }

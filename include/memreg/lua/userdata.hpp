@@ -26,6 +26,7 @@
 #include "collectable.hpp"
 #include "lifetime.hpp"
 #include "protect.hpp"
+#include "watch.hpp"
 
 namespace memreg::lua {
 
@@ -61,9 +62,16 @@ public:
     [[nodiscard]] region bytes() const noexcept { return bytes_; }
     [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
     [[nodiscard]] bool released() const noexcept { return released_; }
+    /// Whether every way this memory can stop being usable goes through invalidate(),
+    /// moved_to() or its source's watchers (watch.hpp), so a cell can stand for
+    /// valid(). A mapped file is not: its truncation is found by asking.
+    [[nodiscard]] virtual bool watchable() const noexcept { return true; }
+    /// The watchers of what else can take the memory away (an arena's reset).
+    [[nodiscard]] virtual watch_list* source_watchers() noexcept { return nullptr; }
 
     std::size_t refs = 0;    // region userdata pointing here
     bool anchored = false;   // a host owner value is anchored to a view of it
+    watch_list watchers;     // cells of memreg.ffi views of it (watch.hpp)
 
 protected:
     explicit block(region bytes) noexcept : bytes_(bytes) {}
@@ -71,10 +79,12 @@ protected:
         released_ = true;
         bytes_ = {};
         ++generation_;
+        watchers.bump();
     }
     void moved_to(region bytes) noexcept {
         bytes_ = bytes;
         ++generation_;
+        watchers.bump();
     }
     region bytes_;
 
@@ -183,7 +193,8 @@ private:
     const bool read_only_;
     bool freed_ = false;
     bool collected_ = false;
-    detail::tracked node_;  // its link in the state's list (lifetime.hpp)
+    detail::tracked node_;      // its link in the state's list (lifetime.hpp)
+    detail::view_watch watch_;  // its liveness cell, when memreg.ffi watches it
 };
 
 namespace detail {
@@ -212,10 +223,14 @@ struct region_access {
         ud.generation_ = ud.memory_->generation();
         ud.size_ = n;
     }
-    static void mark_freed(region_userdata& ud) noexcept { ud.freed_ = true; }
+    static void mark_freed(region_userdata& ud) noexcept {
+        ud.freed_ = true;
+        ud.watch_.retire();
+    }
     static void mark_collected(region_userdata& ud) noexcept { ud.collected_ = true; }
     /// Lets go of the memory (deleting the block with its last view) and unlinks ud.
     static void release(region_userdata& ud) noexcept {
+        ud.watch_.retire();
         ud.node_.unlink();
         block* const held = ud.memory_;
         ud.memory_ = nullptr;
@@ -227,6 +242,7 @@ struct region_access {
         return ud.generation_;
     }
     [[nodiscard]] static tracked& node(region_userdata& ud) noexcept { return ud.node_; }
+    [[nodiscard]] static view_watch& watch(region_userdata& ud) noexcept { return ud.watch_; }
 };
 
 inline void release_view(region_userdata& ud) noexcept { region_access::release(ud); }
