@@ -154,6 +154,58 @@ t.test("C data dies with its memory: freed, resized", function()
     t.raises("bad argument #1 to 'region_of' (cdata expected, got number)", ffi.region_of, 1)
 end)
 
+t.test("C data over arenas, heaps and mapped files: reset, free and truncation raise", function()
+    local arena = memreg.arena()
+    local px = ffi.cast("rgba_pixel *", arena:alloc(16))
+    px[1].red = 9
+    local e = px[1]
+    t.eq(e.red, 9, "an arena's memory")
+    arena:reset()
+    t.raises("region is invalid", function() return px[1].red end)
+    t.raises("region is invalid", function() return e.red end)
+    t.raises("region is invalid", function() e.red = 1 end)
+    local heap = memreg.heap()
+    local hr = heap:alloc(8)
+    local q = ffi.cast("int32_t *", hr)
+    q[1] = 5
+    t.eq(q[1], 5, "a heap's memory")
+    hr:free()
+    t.raises("region is invalid", function() return q[1] end)
+    -- a mapped file: memreg.ffi asks the region whether its file was truncated
+    local path = (os.getenv("MEMREG_TEST_DIR") or ".") .. "/ffi_test_" .. t.version .. ".bin"
+    local f = assert(io.open(path, "wb")); f:write(("x"):rep(64)); f:close()
+    local m = memreg.map(path, "w")
+    local bytes = ffi.cast("uint8_t *", m)
+    t.eq(bytes[63], 120)
+    bytes[0] = 65
+    t.eq(m:read_u8(0), 65, "written through")
+    assert(io.open(path, "wb")):close()
+    t.raises("region is invalid", function() return bytes[63] end)
+    t.raises("region is invalid", function() bytes[0] = 1 end)
+    m:free()
+    os.remove(path)
+end)
+
+t.test("element references: the same element is ==; without their object, as docs/ffi.md says", function()
+    local img = ffi.new("rgba_pixel[?]", 4)
+    t.eq(img[1] == img[1], true, "two references to one element")
+    t.eq(img[1] == img[2], false)
+    t.eq(type(img), jit and "cdata" or "table")
+    local e = img[2]
+    e.green = 7
+    t.eq(img[2].green, 7, "written through")
+    img = nil
+    collectgarbage(); collectgarbage()
+    if jit then
+        -- LuaJIT: an element reference does not keep its object's memory alive; once the
+        -- object is collected the reference raises instead of reading freed memory.
+        t.raises("region is invalid", function() return e.green end)
+        t.raises("region is invalid", function() e.green = 1 end)
+    else
+        t.eq(e.green, 7, "every object keeps its memory alive")
+    end
+end)
+
 t.test("C data over any region", function()
     local r = memreg.new(16)
     r:write_u8(0, 10, 20, 30, 40)

@@ -381,14 +381,14 @@ local function reader(info)
     local P = SP[info.code]
     return function(a, h)
       local q = cast(P, a)
-      if h.__mr_live[0] ~= h.__mr_gen then fail(3, INVALID) end
+      if h.__mr_live[0] ~= h.__mr_gen then stale(info, h, 2) end
       return q[0]
     end
   end
   if kind == "pointer" then
     return function(a, h)
       local q = cast(VOIDPP, a)
-      if h.__mr_live[0] ~= h.__mr_gen then fail(3, INVALID) end
+      if h.__mr_live[0] ~= h.__mr_gen then stale(info, h, 2) end
       local raw = q[0]
       if raw == nil then return nil end
       return pointer_handle(info, raw)
@@ -700,7 +700,7 @@ end
 local function write_scalar(info, a, v, level, h)
   local x = number_of(v, info, level + 1)
   local q = cast(SP[info.code], a)
-  if h and h.__mr_live[0] ~= h.__mr_gen then fail(level + 1, INVALID) end
+  if h and h.__mr_live[0] ~= h.__mr_gen then stale(info, h, level + 1) end
   q[0] = x
 end
 
@@ -713,7 +713,7 @@ local function write_pointer(info, a, v, level, h)
     else fail(level + 1, "cannot convert '%s' to '%s'", vi and vi.name or type(v), info.name) end
   end
   local q = cast(VOIDPP, a)
-  if h and h.__mr_live[0] ~= h.__mr_gen then fail(level + 1, INVALID) end
+  if h and h.__mr_live[0] ~= h.__mr_gen then stale(info, h, level + 1) end
   q[0] = x
 end
 
@@ -724,7 +724,7 @@ local function copy_from(info, size, a, src, si, level, h)
   end
   local p = src.__mr_p
   if src.__mr_live[0] ~= src.__mr_gen then stale(si, src, level + 1) end
-  if h and h.__mr_live[0] ~= h.__mr_gen then fail(level + 1, INVALID) end
+  if h and h.__mr_live[0] ~= h.__mr_gen then stale(info, h, level + 1) end
   if p ~= a then C_copy(a, p, size) end
 end
 
@@ -828,7 +828,7 @@ function store(info, a, v, level, n, h)
     TMP = TMP or typeof("uint8_t[?]")
     local tmp = TMP(size)
     init_value(info, cast(U8P, tmp), v, level + 1, n)
-    if h and h.__mr_live[0] ~= h.__mr_gen then fail(level + 1, INVALID) end
+    if h and h.__mr_live[0] ~= h.__mr_gen then stale(info, h, level + 1) end
     C_copy(a, tmp, size)
     return
   end
