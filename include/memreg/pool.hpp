@@ -300,7 +300,7 @@ private:
     std::size_t index_count_ = 0;
     std::size_t index_capacity_ = 4;
     mutable const detail::pool_chunk* last_ = nullptr;  // the chunk last freed to
-    std::uintptr_t key_ = reinterpret_cast<std::uintptr_t>(this) ^ 0x706f6f6c2e6d656dULL;
+    std::uintptr_t key_ = reinterpret_cast<std::uintptr_t>(this) ^ static_cast<std::uintptr_t>(0x706f6f6c2e6d656dULL);  // "pool.mem", cut to 32 bits there
     detail::first_fault fault_;  // the first bad free, for validate()
     [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;
 };
