@@ -121,10 +121,9 @@ public:
     [[nodiscard]] region try_allocate(std::size_t n, std::size_t alignment) noexcept {
         if (detail::heap_parts::is_small(n, alignment) && is_valid_alignment(alignment)) [[likely]] {
             std::byte* p = small_.pop(detail::heap_parts::class_of(n));
-            if (p == nullptr) [[unlikely]] {
-                p = carve(detail::heap_parts::class_size(detail::heap_parts::class_of(n)));
-                if (p == nullptr) return {};
-            }
+            // Out of line, in tail position: no call on the fast path keeps a value
+            // live across it, so a lua_Alloc that inlines this needs no stack frame.
+            if (p == nullptr) [[unlikely]] return allocate_carved(n);
             note_allocated(n);
             return {p, n};
         }
@@ -148,15 +147,14 @@ public:
     /// next validate().
     void deallocate(region r, std::size_t /*alignment*/) noexcept {
         if (r.empty()) return;
-        if (chunk* c = small_.chunk_of(r.data())) [[likely]] {
-            if (const char* why = small_.check_live(c, r.data(), r.size())) [[unlikely]]
-                return fault_.note(r, why);
-            small_.push(r.data(), detail::heap_parts::class_of(r.size()));
-            live_bytes_ -= r.size();
-            --live_blocks_;
+        // The fast path: a live block of the chunk the last lookup found. Anything
+        // else (another chunk, a large block, a bad free) goes out of line.
+        if (small_.in_cached_chunk(r.data()) && small_.is_block(small_.cached_chunk(), r.data(), r.size()) &&
+            !small_.is_free(r.data())) [[likely]] {
+            free_small(r);
             return;
         }
-        free_large(r);
+        deallocate_slow(r);
     }
 
     /// Keeps the block in place when the new size is in the same size class, or
@@ -259,6 +257,31 @@ private:
         live_bytes_ += n;
         ++live_blocks_;
         if (live_bytes_ > peak_bytes_) peak_bytes_ = live_bytes_;
+    }
+
+    /// Lists a live small block (checked by the caller) as free.
+    void free_small(region r) noexcept {
+        small_.push(r.data(), detail::heap_parts::class_of(r.size()));
+        live_bytes_ -= r.size();
+        --live_blocks_;
+    }
+
+    /// deallocate for a block outside the cached chunk: another chunk's, a large
+    /// block, or a bad free (noted for validate()).
+    [[gnu::noinline]] void deallocate_slow(region r) noexcept {
+        if (chunk* c = small_.chunk_of(r.data())) {
+            if (const char* why = small_.check_live(c, r.data(), r.size())) return fault_.note(r, why);
+            return free_small(r);
+        }
+        free_large(r);
+    }
+
+    /// try_allocate's path when the free list of n's class is empty.
+    [[gnu::noinline]] region allocate_carved(std::size_t n) noexcept {
+        std::byte* p = carve(detail::heap_parts::class_size(detail::heap_parts::class_of(n)));
+        if (p == nullptr) return {};
+        note_allocated(n);
+        return {p, n};
     }
 
     region resized(region r, std::size_t n) noexcept {
@@ -455,9 +478,11 @@ private:
     }
 
     detail::heap_parts::small_blocks small_{this};  // first: the fast paths touch it and the counters
+    // live_bytes_ and live_blocks_ not side by side: the compiler would update the
+    // pair with vector instructions, more of them than two scalar ones.
     std::size_t live_bytes_ = 0;
-    std::size_t live_blocks_ = 0;
     std::size_t peak_bytes_ = 0;
+    std::size_t live_blocks_ = 0;
     std::size_t capacity_ = 0;
     std::size_t maximum_ = 0;
     detail::heap_parts::large_blocks large_{this};

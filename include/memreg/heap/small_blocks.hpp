@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -72,11 +73,13 @@ struct alignas(granule) small_chunk {
         return (sizeof(small_chunk) + words(size) * sizeof(std::uint64_t) + granule - 1) / granule *
                granule;
     }
-    [[nodiscard]] std::uint64_t* starts() noexcept {
-        return reinterpret_cast<std::uint64_t*>(this + 1);
+    /// The block-start bits: bit g % 8 of byte g / 8 is granule g's (so that one
+    /// unaligned 8-byte load sees any block's bits whatever the byte order).
+    [[nodiscard]] unsigned char* starts() noexcept {
+        return reinterpret_cast<unsigned char*>(this + 1);
     }
-    [[nodiscard]] const std::uint64_t* starts() const noexcept {
-        return reinterpret_cast<const std::uint64_t*>(this + 1);
+    [[nodiscard]] const unsigned char* starts() const noexcept {
+        return reinterpret_cast<const unsigned char*>(this + 1);
     }
     [[nodiscard]] std::byte* base() noexcept { return reinterpret_cast<std::byte*>(this); }
     [[nodiscard]] std::byte* begin() noexcept { return base() + header_bytes(size); }
@@ -86,27 +89,35 @@ struct alignas(granule) small_chunk {
     }
     void mark_start(const std::byte* p) noexcept {
         const std::size_t g = granule_of(p);
-        starts()[g / 64] |= std::uint64_t{1} << (g % 64);
+        starts()[g / 8] = static_cast<unsigned char>(starts()[g / 8] | 1u << (g % 8));
     }
     void clear_start(const std::byte* p) noexcept {
         const std::size_t g = granule_of(p);
-        starts()[g / 64] &= ~(std::uint64_t{1} << (g % 64));
+        starts()[g / 8] = static_cast<unsigned char>(starts()[g / 8] & ~(1u << (g % 8)));
     }
     [[nodiscard]] bool starts_at(const std::byte* p) const noexcept {
         const std::size_t g = granule_of(p);
-        return (starts()[g / 64] >> (g % 64) & 1) != 0;
+        return (starts()[g / 8] >> (g % 8) & 1) != 0;
+    }
+    /// The bits of granules g to g + 56 (at least) in the low bits: one unaligned
+    /// load (the spare word after the bits keeps it inside the header).
+    [[nodiscard]] std::uint64_t bits_from(std::size_t g) const noexcept {
+        std::uint64_t w;
+        std::memcpy(&w, starts() + g / 8, sizeof w);
+        if constexpr (std::endian::native == std::endian::big) w = byte_swap64(w);
+        return w >> (g % 8);
     }
     /// Whether a block of k granules (1 <= k <= 32) starts at granule g of the
-    /// chunk: bits g and g + k set, none between. Reads two words: bits past the
-    /// chunk's end are 0.
+    /// chunk: bits g and g + k set, none between (bits past the chunk's end are 0).
     [[nodiscard]] bool block_at(std::size_t g, std::size_t k) const noexcept {
-        const std::size_t w = g / 64;
-        const auto shift = static_cast<unsigned>(g % 64);
-        // The 64 bits from g on (the second word's part is shifted in only when shift > 0).
-        const std::uint64_t bits =
-            (starts()[w] >> shift) | ((starts()[w + 1] << 1) << (63 - shift));
-        const std::uint64_t mask = (std::uint64_t{2} << k) - 1;
-        return (bits & mask) == (std::uint64_t{1} | std::uint64_t{1} << k);
+        return (bits_from(g) & ((std::uint64_t{2} << k) - 1)) == (std::uint64_t{1} | std::uint64_t{1} << k);
+    }
+
+private:
+    [[nodiscard]] static constexpr std::uint64_t byte_swap64(std::uint64_t w) noexcept {
+        std::uint64_t r = 0;
+        for (int i = 0; i < 8; ++i) r = r << 8 | (w >> (8 * i) & 0xff);
+        return r;
     }
 };
 
@@ -156,33 +167,49 @@ public:
         return p;
     }
 
+    /// The chunk p is in when it is the one the last lookup found, else null (then
+    /// ask chunk_of). One subtraction and compare: frees come in runs from one chunk.
+    [[nodiscard]] bool in_cached_chunk(const std::byte* p) const noexcept {
+        const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(last_);
+        return reinterpret_cast<std::uintptr_t>(p) - base < last_size_;  // 0 while there is none
+    }
+    /// The chunk the last lookup found (when in_cached_chunk says p is in it).
+    [[nodiscard]] small_chunk* cached_chunk() const noexcept { return last_; }
+
     /// The chunk p is in, or null (p is then not in a small block of this heap).
     [[nodiscard]] small_chunk* chunk_of(const std::byte* p) const noexcept {
-        const std::uintptr_t key = reinterpret_cast<std::uintptr_t>(p) >> window_shift;
-        small_chunk* c;
-        if (key == last_key_) [[likely]] {  // frees come in runs from one chunk
-            c = last_;
-        } else {
-            c = static_cast<small_chunk*>(table_.find(key));
-            if (c == nullptr) return nullptr;
-            last_key_ = key;
-            last_ = c;
-        }
-        if (!std::less<>()(p, c->end())) return nullptr;
+        if (in_cached_chunk(p)) return last_;
+        auto* c = static_cast<small_chunk*>(table_.find(reinterpret_cast<std::uintptr_t>(p) >> window_shift));
+        if (c == nullptr || !std::less<>()(p, c->end())) return nullptr;
+        last_ = c;
+        last_size_ = c->size;
         return c;
     }
 
-    /// Null when [p, p + n) is a live block of chunk c, else why it is not.
-    /// (The header's granules and those past the carving never have their bit set.)
+    /// Whether [p, p + n) is a live block of chunk c (then null), else why not.
+    /// The header's granules and those past the carving never have their bit set.
     [[nodiscard]] const char* check_live(small_chunk* c, const std::byte* p,
                                          std::size_t n) const noexcept {
-        const auto address = reinterpret_cast<std::uintptr_t>(p);
-        if ((address & (granule - 1)) != 0 || n > small_max || (c == chunks_ && !std::less<>()(p, bump_)) ||
-            !c->block_at(c->granule_of(p), class_of(n) + 1)) [[unlikely]]
+        if (!is_block(c, p, n)) [[unlikely]]
             return not_live(c, p, n);
-        if (read_check(p) == (address ^ key_)) [[unlikely]]
+        if (is_free(p)) [[unlikely]]
             return "block freed twice (it is free already)";
         return nullptr;
+    }
+
+    /// Whether [p, p + n) (n >= 1) is a block of chunk c, free or live: p on a
+    /// granule, n small, its start bit and its end bit set and none between.
+    [[nodiscard]] bool is_block(const small_chunk* c, const std::byte* p, std::size_t n) const noexcept {
+        const auto offset = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(p) -
+                                                     reinterpret_cast<std::uintptr_t>(c));
+        if (((offset & (granule - 1)) | ((n - 1) & ~(small_max - 1))) != 0) return false;
+        const std::size_t k = class_of(n);
+        return (c->bits_from(offset / granule) & block_bits_.mask[k]) == block_bits_.want[k];
+    }
+
+    /// Whether the block at p (a block of this heap) is on a free list.
+    [[nodiscard]] bool is_free(const std::byte* p) const noexcept {
+        return read_check(p) == (reinterpret_cast<std::uintptr_t>(p) ^ key_);
     }
 
     /// Puts a freed block of class c on its list.
@@ -464,7 +491,7 @@ private:
         table_.erase(reinterpret_cast<std::uintptr_t>(c) >> window_shift);
         if (last_ == c) {
             last_ = nullptr;
-            last_key_ = ~std::uintptr_t{0};
+            last_size_ = 0;
         }
         detail::unpoison(c, size);
         release(reinterpret_cast<std::byte*>(c), size);
@@ -496,11 +523,25 @@ private:
     std::byte* end_ = nullptr;
     small_chunk* chunks_ = nullptr;  // newest first; the newest is being carved
     std::uintptr_t key_;
-    // The window (address >> 16) last found, and its chunk; all ones is never a window.
-    mutable std::uintptr_t last_key_ = ~std::uintptr_t{0};
+    // The chunk the last lookup found and its size (0: none).
     mutable small_chunk* last_ = nullptr;
+    mutable std::size_t last_size_ = 0;
     address_table table_;            // every chunk, spares included, by address >> 16
     std::array<std::size_t, class_count> counts_{};
+    // For class k: the bits of a block's granules and the one after it, and which
+    // of them are set (its start and its end); in the object, so is_block indexes
+    // them off the pointer it already has.
+    struct class_bits {
+        std::array<std::uint64_t, class_count> mask, want;
+    };
+    class_bits block_bits_ = [] {
+        class_bits b{};
+        for (std::size_t k = 0; k < class_count; ++k) {
+            b.mask[k] = (std::uint64_t{4} << k) - 1;
+            b.want[k] = std::uint64_t{1} | std::uint64_t{2} << k;
+        }
+        return b;
+    }();
     small_chunk* spare_ = nullptr;   // registered, never carved
 };
 

@@ -16,6 +16,21 @@
 
 namespace memreg::lua {
 
+namespace detail {
+
+/// lua_alloc's reallocation, out of line and in tail position: then the paths that
+/// allocate and free (inlined into lua_alloc) need no stack frame of their own.
+template <allocator A>
+[[gnu::noinline]] void* lua_realloc(A& a, region old, std::size_t nsize) noexcept {
+    // Lua requires a shrink never to fail (5.1 and LuaJIT assume it): keep the
+    // block as it is if the allocator cannot move it.
+    const region moved = memreg::try_reallocate(a, old, nsize, default_alignment);
+    if (moved.empty()) return nsize <= old.size() ? old.data() : nullptr;
+    return moved.data();
+}
+
+}  // namespace detail
+
 /// lua_Alloc over the allocator `ud` points to (an A).
 template <allocator A>
 void* lua_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexcept {
@@ -31,11 +46,7 @@ void* lua_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexc
         a.deallocate(old, alignment);
         return nullptr;
     }
-    // Lua requires a shrink never to fail (5.1 and LuaJIT assume it): keep the
-    // block as it is if the allocator cannot move it.
-    const region moved = memreg::try_reallocate(a, old, nsize, alignment);
-    if (moved.empty()) return nsize <= osize ? ptr : nullptr;
-    return moved.data();
+    return detail::lua_realloc(a, old, nsize);
 }
 
 /// Closes the state when the last owner lets go.
