@@ -147,9 +147,10 @@ public:
     /// next validate().
     void deallocate(region r, std::size_t /*alignment*/) noexcept {
         if (r.empty()) return;
-        // The fast path: a live block of the chunk the last lookup found. Anything
+        // The fast path: a live block of a chunk in the lookup cache. Anything
         // else (another chunk, a large block, a bad free) goes out of line.
-        if (small_.in_cached_chunk(r.data()) && small_.is_block(small_.cached_chunk(), r.data(), r.size()) &&
+        const std::size_t slot = small_.cache_slot(r.data());
+        if (small_.in_cached_chunk(r.data(), slot) && small_.is_block(small_.cached_chunk(slot), r.data(), r.size()) &&
             !small_.is_free(r.data())) [[likely]] {
             free_small(r);
             return;

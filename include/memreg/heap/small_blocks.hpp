@@ -167,22 +167,29 @@ public:
         return p;
     }
 
-    /// The chunk p is in when it is the one the last lookup found, else null (then
-    /// ask chunk_of). One subtraction and compare: frees come in runs from one chunk.
-    [[nodiscard]] bool in_cached_chunk(const std::byte* p) const noexcept {
-        const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(last_);
-        return reinterpret_cast<std::uintptr_t>(p) - base < last_size_;  // 0 while there is none
+    /// A direct-mapped cache of the chunks lookups found, by their window's low
+    /// bits: whether p is in the chunk of its slot is one subtraction and compare
+    /// (frees come in runs from a few chunks; a miss asks the address table).
+    static constexpr std::size_t cache_slots = 64;
+    [[nodiscard]] static std::size_t cache_slot(const std::byte* p) noexcept {
+        return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(p) >> window_shift) &
+               (cache_slots - 1);
     }
-    /// The chunk the last lookup found (when in_cached_chunk says p is in it).
-    [[nodiscard]] small_chunk* cached_chunk() const noexcept { return last_; }
+    [[nodiscard]] bool in_cached_chunk(const std::byte* p, std::size_t slot) const noexcept {
+        const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(cache_.base[slot]);
+        return reinterpret_cast<std::uintptr_t>(p) - base < cache_.size[slot];  // 0: empty
+    }
+    /// The chunk in p's slot (when in_cached_chunk says p is in it).
+    [[nodiscard]] small_chunk* cached_chunk(std::size_t slot) const noexcept { return cache_.base[slot]; }
 
     /// The chunk p is in, or null (p is then not in a small block of this heap).
     [[nodiscard]] small_chunk* chunk_of(const std::byte* p) const noexcept {
-        if (in_cached_chunk(p)) return last_;
+        const std::size_t slot = cache_slot(p);
+        if (in_cached_chunk(p, slot)) return cache_.base[slot];
         auto* c = static_cast<small_chunk*>(table_.find(reinterpret_cast<std::uintptr_t>(p) >> window_shift));
         if (c == nullptr || !std::less<>()(p, c->end())) return nullptr;
-        last_ = c;
-        last_size_ = c->size;
+        cache_.base[slot] = c;
+        cache_.size[slot] = c->size;
         return c;
     }
 
@@ -489,9 +496,9 @@ private:
     std::size_t give_back(small_chunk* c, Release& release) noexcept {
         const std::size_t size = c->size;
         table_.erase(reinterpret_cast<std::uintptr_t>(c) >> window_shift);
-        if (last_ == c) {
-            last_ = nullptr;
-            last_size_ = 0;
+        if (const std::size_t slot = cache_slot(c->base()); cache_.base[slot] == c) {
+            cache_.base[slot] = nullptr;
+            cache_.size[slot] = 0;
         }
         detail::unpoison(c, size);
         release(reinterpret_cast<std::byte*>(c), size);
@@ -523,9 +530,11 @@ private:
     std::byte* end_ = nullptr;
     small_chunk* chunks_ = nullptr;  // newest first; the newest is being carved
     std::uintptr_t key_;
-    // The chunk the last lookup found and its size (0: none).
-    mutable small_chunk* last_ = nullptr;
-    mutable std::size_t last_size_ = 0;
+    // Per slot, the chunk a lookup last found there and its size (0: none).
+    mutable struct {
+        std::array<small_chunk*, cache_slots> base{};
+        std::array<std::size_t, cache_slots> size{};
+    } cache_;
     address_table table_;            // every chunk, spares included, by address >> 16
     std::array<std::size_t, class_count> counts_{};
     // For class k: the bits of a block's granules and the one after it, and which
