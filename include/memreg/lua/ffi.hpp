@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "../lua.hpp"
+#include "ffi/access.hpp"
 #include "ffi/luajit.hpp"
 #include "ffi/source.hpp"
 
@@ -203,6 +204,7 @@ inline void push_natives(lua_State* L) {
     };
     lua_newtable(L);
     set_functions(L, -1, functions);
+    add_access_natives(L, lua_gettop(L));
 }
 
 /// Pushes the memreg module: the one require "memreg" gave, else a new one (which

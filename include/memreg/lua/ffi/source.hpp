@@ -16,20 +16,21 @@ inline constexpr std::string_view source = R"lua(
 local memreg, native = ...
 local error, type, select, pairs, tostring, setmetatable, getmetatable, rawget, rawset =
   error, type, select, pairs, tostring, setmetatable, getmetatable, rawget, rawset
-local floor, fmod, huge = math.floor, math.fmod, math.huge
+local floor = math.floor
 local format = string.format
-local tointeger = math.tointeger           -- nil before Lua 5.3
 
--- Keys of a C data table that no C field name can spell.
-local REG, OFF, INFO, N, ADDR, LASTI, LASTE, GCK =
-  "\0reg", "\0off", "\0info", "\0n", "\0addr", "\0lasti", "\0laste", "\0gc"
+-- Keys of a C data table that no C field name can spell (the C accessors, ffi/access.hpp,
+-- use the first six).
+local keys = native.keys
+local REG, OFF, INFO, N, LASTI, LASTE = keys.reg, keys.off, keys.info, keys.n, keys.lasti, keys.laste
+local ADDR, GCK = "\0addr", "\0gc"
+local SCALAR = native.scalars             -- scalar code -> the C accessors' kind number
+local store_scalar, convert = native.store, native.convert
 
 local probe = memreg.new(8)
 local R = {}                               -- region methods, called without a lookup
 for _, m in ipairs{"read_i8", "read_u8", "read_i16", "read_u16", "read_i32", "read_u32",
-                   "read_i64", "read_u64", "read_f32", "read_f64", "write_u8", "write_u16",
-                   "write_u32", "write_i64", "write_u64", "write_f32", "write_f64",
-                   "read_ptr", "write_ptr", "ptr", "valid", "len", "copy", "fill", "clear",
+                   "read_i64", "read_u64", "read_f32", "read_f64", "read_ptr", "write_ptr", "ptr", "valid", "len", "copy", "fill", "clear",
                    "tostring", "read_cstring"} do
   R[m] = probe[m]
 end
@@ -101,56 +102,23 @@ local function number_of(v, tname, level)
   fail(level + 1, "cannot convert '%s' to '%s'", is_cdata(v) and v[INFO].name or t, tname)
 end
 
-local function truncate(x)
-  if x ~= x or x == huge or x == -huge then return 0 end
-  return x - fmod(x, 1)
-end
+-- int64 conversion of a number (ffi.cast to a pointer): LuaJIT's, as stores do it.
+local function int64_of(x) return convert(SCALAR.i64, x) end
 
-local function wrap_to(modulus)
-  if tointeger then modulus = tointeger(modulus) end
-  return function(x)
-    if tointeger and math.type(x) == "integer" then return x % modulus end
-    return truncate(x) % modulus
-  end
-end
-
-local function int64_of(x)
-  if tointeger then
-    if math.type(x) == "integer" then return x end
-    x = truncate(x)
-    if x >= -2^63 and x < 2^63 then return tointeger(x) end
-    x = x % 2^64
-    if x >= 2^63 then x = x - 2^64 end
-    return tointeger(x)
-  end
-  return truncate(x)                       -- write_i64 refuses what doubles cannot hold
-end
-
--- Scalar codes (native.info) -> reader and writer over (region, offset).
+-- Scalar codes (native.info) -> reader and writer over (region, offset). Writers
+-- convert numbers and booleans in C (native.store: truncation toward zero, modulo
+-- 2^bits, booleans 1/0), and boxed scalars here first.
 local function scalar_access(code)
   if code == "ptr" then return nil end
-  if code == "bool" then
-    return function(r, o) return R.read_u8(r, o) ~= 0 end,
-      function(r, o, v, name, level)
-        if type(v) == "boolean" then R.write_u8(r, o, v and 1 or 0)
-        else R.write_u8(r, o, number_of(v, name, level + 1) ~= 0 and 1 or 0) end
-      end
-  end
-  if code == "f32" or code == "f64" then
-    local rd, wr = R["read_" .. code], R["write_" .. code]
-    return rd, function(r, o, v, name, level) wr(r, o, number_of(v, name, level + 1)) end
-  end
-  if code == "i64" or code == "u64" then
-    return R["read_" .. code], function(r, o, v, name, level)
-      R.write_i64(r, o, int64_of(number_of(v, name, level + 1)))
-    end
-  end
   if code == "char" then code = char_signed and "i8" or "u8" end
-  local width = tonumber(code:sub(2))
-  local wrap, wr = wrap_to(2^width), R["write_u" .. width]
-  return R["read_" .. code], function(r, o, v, name, level)
-    wr(r, o, wrap(number_of(v, name, level + 1)))
+  local kind = SCALAR[code]
+  local function write(r, o, v, name, level)
+    local t = type(v)
+    if t ~= "number" and t ~= "boolean" then v = number_of(v, name, level + 1) end
+    store_scalar(r, o, kind, v)
   end
+  if code == "bool" then return function(r, o) return R.read_u8(r, o) ~= 0 end, write end
+  return R["read_" .. code], write
 end
 
 ------------------------------------------------------------------------------
@@ -211,6 +179,7 @@ local function new_info(ct, key)
       info.kind = "scalar"
       info.code = extra
       info.read, info.write = scalar_access(extra)
+      info.skind = SCALAR[extra == "char" and (char_signed and "i8" or "u8") or extra]
       info.base = name:match("^enum ") and name or luajit_scalar_names[extra]
     end
   elseif kind == "array" then
@@ -422,33 +391,43 @@ function build_access(info)
         f.set = function(r, o, v, level) store(finfo, r, o, v, level + 1) end
       end
     end
-    mt.__index = function(cd, k)
+    -- The C accessors (ffi/access.hpp) read and write scalar fields given numbers or
+    -- booleans; everything else comes here (level 3: the code that indexed).
+    local function index(cd, k)
       local f = fields[k]
       if f then
         if f.vla then return f.get(cd[REG], cd[OFF] + f.offset, cd) end
         return f.get(cd[REG], cd[OFF] + f.offset)
       end
-      return user_index(info, cd, k, 2)
+      return user_index(info, cd, k, 3)
     end
-    mt.__newindex = function(cd, k, v)
+    local function newindex(cd, k, v)
       local f = fields[k]
-      if f then return f.set(cd[REG], cd[OFF] + f.offset, v, 2, cd) end
+      if f then return f.set(cd[REG], cd[OFF] + f.offset, v, 3, cd) end
       local un = info.user_newindex
       if un then return un(cd, k, v) end
-      fail(2, "'%s' has no member named '%s'", info.name, tostring(k))
+      fail(3, "'%s' has no member named '%s'", info.name, tostring(k))
     end
+    local scalars = {}                     -- name -> offset * 16 + kind: one table hit in C
+    for name, f in pairs(fields) do
+      if not f.vla and f.info.kind == "scalar" then scalars[name] = f.offset * 16 + f.info.skind end
+    end
+    mt.__index, mt.__newindex = native.struct_access(scalars, index, newindex)
   elseif kind == "array" then
     local elem = info.elem
     local esize = elem.size
     local get = getter(elem)
     local aggregate = elem.kind ~= "scalar" and elem.kind ~= "pointer"
-    mt.__index = function(cd, k)
+    -- Arrays of scalars and aggregates: the C accessors handle whole indexes in
+    -- bounds (and numbers or booleans stored); the rest comes here, at level 3.
+    local lv = elem.kind == "pointer" and 2 or 3
+    local function index(cd, k)
       local i = k
-      if type(k) ~= "number" or k ~= k or k % 1 ~= 0 then i = index_of(k, info, 2) end
+      if type(k) ~= "number" or k ~= k or k % 1 ~= 0 then i = index_of(k, info, lv) end
       local n = info.count or cd[N]
       if i < 0 or i >= n then
-        if info.user_index then return user_index(info, cd, k, 2) end
-        out_of_bounds(2, info, i, n)
+        if info.user_index then return user_index(info, cd, k, lv) end
+        out_of_bounds(lv, info, i, n)
       end
       if aggregate then                    -- one object per index, reused while it is the last
         if cd[LASTI] == i then return cd[LASTE] end
@@ -458,12 +437,18 @@ function build_access(info)
       end
       return get(cd[REG], cd[OFF] + i * esize)
     end
-    mt.__newindex = function(cd, k, v)
+    local function newindex(cd, k, v)
       local i = k
-      if type(k) ~= "number" or k ~= k or k % 1 ~= 0 then i = index_of(k, info, 2) end
+      if type(k) ~= "number" or k ~= k or k % 1 ~= 0 then i = index_of(k, info, lv) end
       local n = info.count or cd[N]
-      if i < 0 or i >= n then out_of_bounds(2, info, i, n) end
-      store(elem, cd[REG], cd[OFF] + i * esize, v, 2)
+      if i < 0 or i >= n then out_of_bounds(lv, info, i, n) end
+      store(elem, cd[REG], cd[OFF] + i * esize, v, lv)
+    end
+    if elem.kind == "pointer" then
+      mt.__index, mt.__newindex = index, newindex
+    else
+      mt.__index, mt.__newindex = native.array_access(info.count, esize, elem.skind or 0, elem,
+                                                      elem.mt, index, newindex)
     end
   elseif kind == "pointer" then
     local target                           -- resolved on first dereference
