@@ -101,6 +101,117 @@ t.test("stores convert as LuaJIT does: truncation, modulo 2^N, booleans", functi
     t.raises("cannot convert 'nil' to 'bool'", function() b[0] = nil end)
 end)
 
+t.test("field and element stores (the C accessors) convert as initializers do", function()
+    ffi.cdef [[ typedef struct { uint8_t u8; int8_t i8; uint16_t u16; int32_t i32; uint32_t u32;
+                                 int64_t i64; uint64_t u64; float f; double d; bool b; char c; } ffi_all; ]]
+    local s = ffi.new("ffi_all")
+    s.u8 = 300; s.i8 = 200; s.u16 = -1; s.i32 = -7.9; s.u32 = -1.5
+    t.eq(s.u8 .. " " .. s.i8 .. " " .. s.u16 .. " " .. s.i32 .. " " .. s.u32, "44 -56 65535 -7 4294967295")
+    s.u8 = 2.9; s.i8 = -3.9; s.u16 = true; s.i32 = false; s.u32 = 0 / 0
+    t.eq(s.u8 .. " " .. s.i8 .. " " .. s.u16 .. " " .. s.i32 .. " " .. s.u32, "2 -3 1 0 0")
+    if not jit then
+        -- Where LuaJIT's result is the CPU's (x64 stores INT32_MIN for a double out of
+        -- int32's range or infinite), memreg.ffi takes it modulo 2^32 and stores 0.
+        s.i32 = 2 ^ 32 + 5; t.eq(s.i32, 5, "int32 modulo 2^32")
+        s.i32 = math.huge; s.u8 = -math.huge
+        t.eq(s.i32 .. " " .. s.u8, "0 0", "infinities store 0")
+    end
+    s.i64 = -2.5; s.u64 = 2 ^ 40 + 0.5
+    t.eq(s.i64 == -2 and s.u64 == 2 ^ 40, true, "64-bit")
+    s.f = 0.5; s.d = true
+    t.eq(s.f .. " " .. tostring(s.d == 1), "0.5 true")
+    s.b = 0.25; t.eq(s.b, true, "bool: not 0")
+    s.b = 0; t.eq(s.b, false)
+    s.b = true; t.eq(s.b, true)
+    s.c = 65; t.eq(s.c, 65)
+    s.i32 = ffi.new("int", 7); t.eq(s.i32, 7, "a boxed scalar")
+    t.raises("cannot convert 'string' to 'int'", function() s.i32 = "1" end)
+    local a = ffi.new("int16_t[3]")
+    a[0] = 70000; a[1] = -1.9; a[2] = true
+    t.eq(elements(a, 3), "4464 -1 1")
+    a[1.5] = 9; t.eq(a[1], 9, "a fractional index is truncated")
+    t.raises("cannot convert 'table' to 'short'", function() a[0] = {} end)
+    t.raises("index 3 is outside 'short [3]' (valid: 0 to 2)", function() a[3] = 1 end)
+    local v = ffi.new("double[?]", 2)
+    v[1] = 2.5
+    t.eq(v[1], 2.5)
+    t.raises("index 2 is outside 'double [?]' (valid: 0 to 1)", function() return v[2] end)
+end)
+
+t.test("array elements: one object per index while it is the last used, == by address", function()
+    local img = ffi.new("rgba_pixel[4]")
+    local a, b = img[1], img[2]
+    a.red = 5; b.red = 6
+    t.eq(a.red .. " " .. b.red .. " " .. img[1].red, "5 6 5", "an old element keeps its index")
+    t.eq(img[2] == b and img[1] == a and a ~= b, true, "==")
+    if not jit then  -- LuaJIT's ffi makes a new reference each time (== by address)
+        t.eq(rawequal(img[3], img[3]), true, "the same object while its index is the last used")
+    end
+    local inner = ffi.new("ffi_outer[2]")
+    inner[1].a.y = 4; inner[1].b[2] = 300
+    t.eq(inner[1].a.y .. " " .. inner[1].b[2], "4 44", "nested aggregates")
+end)
+
+if not jit then  -- the element cache is memreg.ffi's on PUC Lua
+t.test("a walked array's element cache: hits allocate nothing, misses and errors as before", function()
+    local img = ffi.new("rgba_pixel[?]", 8)
+    for i = 0, 7 do img[i].red = i; img[i].green = 2 * i end
+    local cache = debug.getmetatable(img).__index
+    t.eq(type(cache), "table", "walking the array gave it an element cache")
+    local keys = 0
+    for _ in pairs(cache) do keys = keys + 1 end
+    t.eq(keys, 1, "the cache holds the last element only")
+    t.eq(getmetatable(img), "ffi", "still protected")
+    local name = anon("rgba_pixel") .. " [?]"
+    t.eq(tostring(img):find("cdata<" .. name .. ">: 0x", 1, true), 1, tostring(img))
+    local e = img[5]
+    t.eq(rawequal(img[5], e), true, "a hit is the cached element")
+    collectgarbage("stop")
+    local before = collectgarbage("count")
+    for _ = 1, 1000 do local _ = img[5] end
+    t.eq(collectgarbage("count"), before, "a hit allocates nothing")
+    collectgarbage("restart")
+    t.eq(img[5.9].red, 5, "a fractional index is truncated")
+    t.eq(img[3].green .. " " .. e.green, "6 10", "an old element keeps its index")
+    t.raises("index 8 is outside '" .. name .. "' (valid: 0 to 7)", function() return img[8] end)
+    t.raises("index -1 is outside '" .. name .. "' (valid: 0 to 7)", function() return img[-1] end)
+    t.raises("'" .. name .. "' cannot be indexed with 'red'", function() return img.red end)
+    t.raises("'" .. name .. "' cannot be indexed with NaN", function() return img[0 / 0] end)
+    img[3] = {red = 9}
+    t.eq(img[3].red .. " " .. img[3].green, "9 0", "whole elements are still stored through __newindex")
+    t.eq(img[3] == img[3] and img[3] ~= img[4], true, "==")
+    local r = ffi.region_of(img)
+    local cached = img[4]
+    r:free()
+    t.raises("region is invalid", function() return img[4].red end)
+    t.raises("region is invalid", function() return cached.red end)
+    t.raises("region is invalid", function() img[6].red = 1 end)
+end)
+end
+
+if not jit then  -- the C accessors are memreg.ffi's on PUC Lua (LuaJIT's are its ffi's)
+t.test("the C accessors check what they are given", function()
+    local img = ffi.new("rgba_pixel[2]")
+    local e = img[0]
+    local index = debug.getmetatable(e).__index
+    t.raises("bad argument #1 to '__index' (cdata expected, got number)", index, 5, "red")
+    t.raises("bad argument #1 to '__index' (cdata expected, got number)",
+             debug.getmetatable(img).__index, 5, 0)
+    t.raises("bad argument #1 to '__newindex' (cdata expected, got boolean)",
+             debug.getmetatable(e).__newindex, true, "red", 1)
+    t.raises("cdata expected, got a table without memory", index, {}, "red")
+    rawset(e, "\0off", -1)
+    t.raises("cdata expected, got a table without memory", function() return e.red end)
+    rawset(e, "\0off", 2 ^ 40)
+    t.raises("outside", function() return e.red end)
+    rawset(e, "\0off", 0)
+    rawset(e, "\0reg", io.stdout)
+    t.raises("cdata expected, got a table without memory", function() e.red = 1 end)
+    local ro = ffi.cast("rgba_pixel *", memreg.fromstring("abcd"):sub(0))
+    t.eq(ro.green, 98)
+end)
+end
+
 t.test("the rgba program: VLA, fields, truncation", function()
     local n = 64
     local img = ffi.new("rgba_pixel[?]", n)

@@ -245,6 +245,26 @@ local function coverage_names()
     end
     add("memreg.", memreg, {})
     add("ffi.", require "memreg.ffi", {})  -- memreg.ffi: Lua over the region methods
+    -- memreg.ffi's C data: the metamethods its C accessors give structs and arrays
+    -- (ffi/access.hpp), as ffi.struct.__index, ffi.array.__newindex, ... (on PUC Lua:
+    -- on LuaJIT C data are its ffi's, whose metamethods are LuaJIT's own)
+    local ffi = require "memreg.ffi"
+    ffi.cdef "typedef struct { int x; } gc_coverage_pt;"
+    for kind, ct in pairs(jit and {} or {struct = "gc_coverage_pt", array = "gc_coverage_pt[2]"}) do
+        for k, v in pairs(debug.getmetatable(ffi.new(ct))) do
+            if type(v) == "function" and debug.getinfo(v, "S").what == "C" then
+                names["ffi." .. kind .. "." .. k] = true
+            end
+        end
+    end
+    if not jit then  -- a walked array of aggregates: its element cache's __index
+        local walked = ffi.new("gc_coverage_pt[3]")
+        local _, _ = walked[0], walked[1]
+        local f = debug.getmetatable(debug.getmetatable(walked).__index).__index
+        if type(f) == "function" and debug.getinfo(f, "S").what == "C" then
+            names["ffi.array.cache.__index"] = true
+        end
+    end
     if type(host) == "table" then add("host.", host, {}) end
     -- luaL_newmetatable files every metatable under its name on every version
     -- (__name is only set by 5.3+): the binding's memreg.registry_keys name them all.

@@ -29,9 +29,10 @@
 namespace memreg::lua::detail::ffi {
 
 /// Keys of a C data table that no C field name can spell (the Lua code uses these).
-inline constexpr const char key_names[][8] = {"\0reg", "\0off", "\0info", "\0n", "\0lasti", "\0laste"};
-inline constexpr std::size_t key_lengths[] = {4, 4, 5, 2, 6, 6};
-enum key : int { reg_key, off_key, info_key, n_key, lasti_key, laste_key, key_count };
+inline constexpr const char key_names[][8] = {"\0reg",   "\0off",   "\0info", "\0n",
+                                             "\0lasti", "\0laste", "\0arr"};
+inline constexpr std::size_t key_lengths[] = {4, 4, 5, 2, 6, 6, 4};
+enum key : int { reg_key, off_key, info_key, n_key, lasti_key, laste_key, arr_key, key_count };
 
 /// Scalar kinds, as the Lua code names them (native.scalars: code -> kind). A char is
 /// i8 or u8 by the target's signedness (the Lua side picks).
@@ -147,7 +148,16 @@ inline bool convert(lua_State* L, int idx, int k, converted& out, const char* fn
             return true;
         default: {
             const int w = static_cast<int>(width_of(k)) * 8;
-            bits = integer ? static_cast<std::uint64_t>(i) : wrapped(truncated(d), w);
+            if (integer) {
+                bits = static_cast<std::uint64_t>(i);
+            } else {
+                // Within int64's range the low bits of the truncated value are its
+                // residue modulo 2^w (2^w divides 2^64): no fmod on the usual path.
+                const double x = truncated(d);
+                bits = x >= -9223372036854775808.0 && x < 9223372036854775808.0
+                           ? static_cast<std::uint64_t>(static_cast<std::int64_t>(x))
+                           : wrapped(x, w);
+            }
             if (w == 8) store_bytes(out.bytes, static_cast<std::uint8_t>(bits), n);
             else if (w == 16) store_bytes(out.bytes, static_cast<std::uint16_t>(bits), n);
             else store_bytes(out.bytes, static_cast<std::uint32_t>(bits), n);
@@ -272,6 +282,7 @@ enum : int {
     up_emt,
     up_proxy_key,
     up_array_fallback,
+    up_cache_index,  // array_index only: the cache tables' __index (array_cache_index)
 };
 
 /// Index 2 as an element number within the array at 1, or false (not a whole
@@ -290,28 +301,9 @@ inline std::size_t element_size(lua_State* L) {
     return static_cast<std::size_t>(lua_tointeger(L, up(up_esize)));
 }
 
-inline int array_index(lua_State* L) {
-    constexpr const char* fname = "__index";
-    check_cdata(L, fname);
-    std::int64_t i = 0;
-    if (lua_gettop(L) < 2 || !element_index(L, i)) return fall_back(L, up_array_fallback, 2);
-    const std::size_t esize = element_size(L);
-    const auto at = static_cast<std::size_t>(i) * esize;  // below the array's size
-    const int k = static_cast<int>(lua_tointeger(L, up(up_ekind)));
-    if (k != none) {
-        push_value(L, resolve(L, at, esize, access_mode::read, fname), k, fname);
-        return 1;
-    }
-    // An aggregate: the last element made is reused while its index is asked again.
-    push_field(L, lasti_key);
-    std::int64_t last_i = -1;
-    if (integer_at(L, -1, last_i) && last_i == i) {
-        push_field(L, laste_key);
-        if (lua_istable(L, -1)) return 1;
-    }
-    lua_pushvalue(L, up(up_proxy_key));  // a metatype with __len on 5.1: the Lua code proxies
-    lua_rawget(L, up(up_einfo));
-    if (!lua_isnil(L, -1)) return fall_back(L, up_array_fallback, 2);
+/// Pushes the C data table of the aggregate element at byte `at` of the array at 1,
+/// with the element's info and metatable (allocates).
+inline void push_element(lua_State* L, std::size_t at, const char* fname) {
     std::size_t offset = 0;
     (void)region_of(L, offset, fname);  // checks cd is C data; no memory is resolved
     const int region = lua_gettop(L);   // region_of left cd[REG] there
@@ -328,12 +320,119 @@ inline int array_index(lua_State* L) {
     lua_rawset(L, e);
     lua_pushvalue(L, up(up_emt));
     lua_setmetatable(L, e);
+    lua_replace(L, region);
+    lua_settop(L, region);
+}
+
+/// Element caches. An array of aggregates whose elements are asked at a second index
+/// gets a metatable of its own, a copy of its type's whose __index is a table holding
+/// the last element made, under its index: `img[i]` asked again is then a table hit in
+/// the interpreter, no call. A miss calls that table's metatable's __index
+/// (array_cache_index), which makes the element and puts it in place of the old one.
+/// The cache table is made with one hash slot and never holds more than one key, so
+/// replacing its key reuses the slot (Lua 5.1-5.5 reuse a main position whose value is
+/// nil): no miss allocates more than the element.
+///
+/// The element is C data like any other: every read or write through it checks that
+/// its memory is alive and in bounds when it happens, so a cached element of a freed
+/// or resized array raises as an uncached one does.
+inline void install_cache(lua_State* L, std::int64_t i, int e, const char* fname) {
+    if (!lua_getmetatable(L, 1)) throw_argument(1, fname, "cdata expected, got a table without a metatable");
+    const int shared = lua_gettop(L);
+    lua_newtable(L);  // the array's own metatable: its type's, copied
+    const int own = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, shared) != 0) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, own);
+    }
+    lua_createtable(L, 0, 1);  // the cache: index -> element
+    const int cache = lua_gettop(L);
+    lua_createtable(L, 0, 2);  // its metatable: __index and the array
+    lua_pushliteral(L, "__index");
+    lua_pushvalue(L, up(up_cache_index));
+    lua_rawset(L, -3);
+    push_key(L, arr_key);
+    lua_pushvalue(L, 1);
+    lua_rawset(L, -3);
+    lua_setmetatable(L, cache);
+    push_int64(L, i, fname);
+    lua_pushvalue(L, e);
+    lua_rawset(L, cache);
+    lua_pushliteral(L, "__index");
+    lua_pushvalue(L, cache);
+    lua_rawset(L, own);
+    lua_pushvalue(L, own);
+    lua_setmetatable(L, 1);
+    lua_settop(L, e);
+}
+
+inline int array_index(lua_State* L) {
+    constexpr const char* fname = "__index";
+    check_cdata(L, fname);
+    std::int64_t i = 0;
+    if (lua_gettop(L) < 2 || !element_index(L, i)) return fall_back(L, up_array_fallback, 2);
+    const std::size_t esize = element_size(L);
+    const auto at = static_cast<std::size_t>(i) * esize;  // below the array's size
+    const int k = static_cast<int>(lua_tointeger(L, up(up_ekind)));
+    if (k != none) {
+        push_value(L, resolve(L, at, esize, access_mode::read, fname), k, fname);
+        return 1;
+    }
+    // An aggregate: the last element made is reused while its index is asked again.
+    push_field(L, lasti_key);
+    std::int64_t last_i = -1;
+    const bool had_last = integer_at(L, -1, last_i) && last_i >= 0;
+    if (had_last && last_i == i) {
+        push_field(L, laste_key);
+        if (lua_istable(L, -1)) return 1;
+    }
+    lua_pushvalue(L, up(up_proxy_key));  // a metatype with __len on 5.1: the Lua code proxies
+    lua_rawget(L, up(up_einfo));
+    if (!lua_isnil(L, -1)) return fall_back(L, up_array_fallback, 2);
+    push_element(L, at, fname);
+    const int e = lua_gettop(L);
+    if (had_last && lua_type(L, up(up_cache_index)) == LUA_TFUNCTION) {
+        install_cache(L, i, e, fname);  // a second index: the array is being walked
+        return 1;
+    }
     push_key(L, lasti_key);
-    lua_pushvalue(L, 2);
+    push_int64(L, i, fname);
     lua_rawset(L, 1);
     push_key(L, laste_key);
     lua_pushvalue(L, e);
     lua_rawset(L, 1);
+    lua_settop(L, e);
+    return 1;
+}
+
+/// The __index of an array's element cache (install_cache): (cache, index), on a miss.
+/// Makes the element as array_index does and caches it in place of the last one.
+inline int array_cache_index(lua_State* L) {
+    constexpr const char* fname = "__index";
+    lua_settop(L, 2);
+    if (!lua_istable(L, 1) || !lua_getmetatable(L, 1)) throw_type(L, 1, fname, "element cache");
+    push_key(L, arr_key);
+    lua_rawget(L, 3);
+    if (!lua_istable(L, 4)) throw_type(L, 1, fname, "element cache");
+    lua_replace(L, 3);  // cache, k, array
+    lua_insert(L, 1);   // array, cache, k
+    lua_insert(L, 2);   // array, k, cache
+    constexpr int cache = 3;
+    std::int64_t i = 0;
+    if (!element_index(L, i)) return fall_back(L, up_array_fallback, 2);  // (array, k)
+    push_element(L, static_cast<std::size_t>(i) * element_size(L), fname);
+    const int e = lua_gettop(L);
+    lua_pushnil(L);  // the old key out (the cache holds one), then the new one in
+    if (lua_next(L, cache) != 0) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_rawset(L, cache);
+    }
+    push_int64(L, i, fname);
+    lua_pushvalue(L, e);
+    lua_rawset(L, cache);
     lua_settop(L, e);
     return 1;
 }
@@ -382,7 +481,8 @@ inline int struct_access(lua_State* L) {
 }
 
 /// array_access(count | nil, element size, kind, element info, element metatable,
-/// fallback_index, fallback_newindex) -> __index, __newindex of an array.
+/// fallback_index, fallback_newindex) -> __index, __newindex of an array (and, for
+/// aggregate elements, its element caches' __index as a third result).
 inline int array_access(lua_State* L) {
     constexpr const char* fname = "ffi.array_access";
     if (!lua_isnil(L, 1)) (void)check_size(L, 1, fname);
@@ -395,19 +495,25 @@ inline int array_access(lua_State* L) {
     luaL_checktype(L, 7, LUA_TFUNCTION);
     lua_settop(L, 7);
     constexpr int own = 7;
-    for (int fallback = 6; fallback <= 7; ++fallback) {
+    const auto push_upvalues = [L](int fallback) {
         push_common_upvalues(L);
-        lua_pushvalue(L, 1);
-        lua_pushvalue(L, 2);
-        lua_pushvalue(L, 3);
-        lua_pushvalue(L, 4);
-        lua_pushvalue(L, 5);
+        for (int a = 1; a <= 5; ++a) lua_pushvalue(L, a);
         lua_pushliteral(L, "proxy");
         lua_pushvalue(L, fallback);
-        lua_pushcclosure(L, fallback == 6 ? protect<array_index> : protect<array_newindex>,
-                         key_count + 1 + own);
+    };
+    const bool aggregate = k == none;
+    if (aggregate) {  // the element caches' __index (8), then array_index with it
+        push_upvalues(6);
+        lua_pushcclosure(L, protect<array_cache_index>, key_count + 1 + own);
     }
-    return 2;
+    push_upvalues(6);
+    if (aggregate) lua_pushvalue(L, 8);
+    lua_pushcclosure(L, protect<array_index>, key_count + 1 + own + (aggregate ? 1 : 0));
+    push_upvalues(7);
+    lua_pushcclosure(L, protect<array_newindex>, key_count + 1 + own);
+    if (!aggregate) return 2;
+    lua_pushvalue(L, 8);
+    return 3;
 }
 
 /// store(region, offset, kind, value): value (a number or a boolean) converted to
@@ -448,7 +554,7 @@ inline void add_access_natives(lua_State* L, int t) {
     };
     set_functions(L, t, functions);
     lua_createtable(L, 0, key_count);
-    static const char* const names[] = {"reg", "off", "info", "n", "lasti", "laste"};
+    static const char* const names[] = {"reg", "off", "info", "n", "lasti", "laste", "arr"};
     for (int k = 0; k < key_count; ++k) {
         lua_pushlstring(L, key_names[k], key_lengths[k]);
         lua_setfield(L, -2, names[k]);

@@ -399,11 +399,11 @@ function build_access(info)
         if f.vla then return f.get(cd[REG], cd[OFF] + f.offset, cd) end
         return f.get(cd[REG], cd[OFF] + f.offset)
       end
-      return user_index(info, cd, k, 3)
+      return (user_index(info, cd, k, 3))  -- no tail call: level 3 is the caller's
     end
     local function newindex(cd, k, v)
       local f = fields[k]
-      if f then return f.set(cd[REG], cd[OFF] + f.offset, v, 3, cd) end
+      if f then f.set(cd[REG], cd[OFF] + f.offset, v, 3, cd) return end
       local un = info.user_newindex
       if un then return un(cd, k, v) end
       fail(3, "'%s' has no member named '%s'", info.name, tostring(k))
@@ -426,7 +426,7 @@ function build_access(info)
       if type(k) ~= "number" or k ~= k or k % 1 ~= 0 then i = index_of(k, info, lv) end
       local n = info.count or cd[N]
       if i < 0 or i >= n then
-        if info.user_index then return user_index(info, cd, k, lv) end
+        if info.user_index then return (user_index(info, cd, k, lv)) end
         out_of_bounds(lv, info, i, n)
       end
       if aggregate then                    -- one object per index, reused while it is the last
@@ -652,7 +652,7 @@ end
 function store(info, r, o, v, level)
   v = unwrap(v)
   local kind = info.kind
-  if kind == "scalar" then return info.write(r, o, v, info.name, level + 1) end
+  if kind == "scalar" then info.write(r, o, v, info.name, level + 1) return end
   if kind == "pointer" then
     if v == nil then return R.write_ptr(r, o, nil) end
     if is_cdata(v) then
