@@ -17,12 +17,16 @@
 // Table reads (lua_rawget) and pushing numbers and booleans allocate nothing.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 
+#include "../../byte_order.hpp"
+#include "../config.hpp"
+#include "../protect.hpp"
 #include "../resolve.hpp"
 #include "../userdata.hpp"
 
