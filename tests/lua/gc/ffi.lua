@@ -124,8 +124,8 @@ local specs = {
     -- The element cache of a walked array (its metatable's __index is a table whose
     -- own __index this is): a miss makes the element and caches it.
     ["ffi.array.cache.__index"] = {setup = pixel_array, call = function(o)
-        local s = 0
-        for i = 0, 15 do s = s + o.img[i].red + o.img[i].green end
+        local s = 0  -- a few misses: under the torture Lua every allocation is a step
+        for i = 3, 6 do s = s + o.img[i].red + o.img[i].green end
         local a, b = o.img[2], o.img[9]
         return s, a.green, b.green, o.img[9] == b, o.img[2].red
     end},
