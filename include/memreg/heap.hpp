@@ -318,12 +318,18 @@ private:
         return {};
     }
 
-    /// Room in `table` for one more entry: when it is full, storage twice as large
-    /// from the upstream (within the maximum), the old storage given back. False
-    /// when there is none to be had.
-    bool reserve_entry(detail::heap_parts::address_table& table) noexcept {
+    /// Room in `table` for `entries` more: while it is too full, storage twice as
+    /// large from the upstream (within the maximum), the old storage given back.
+    /// False when there is none to be had.
+    bool reserve_entry(detail::heap_parts::address_table& table, std::size_t entries = 1) noexcept {
+        while (table.full(entries))
+            if (!grow_table(table)) return false;
+        return true;
+    }
+
+    /// Doubles the table's storage; false when the upstream or the maximum says no.
+    bool grow_table(detail::heap_parts::address_table& table) noexcept {
         using slot = detail::heap_parts::address_table::slot;
-        if (!table.full()) return true;
         const std::size_t bytes = table.next_storage_bytes();
         if (bytes > room()) return false;
         const region raw = upstream_.get().try_allocate(bytes, alignof(slot));
@@ -377,10 +383,29 @@ private:
             upstream_.get().deallocate(region(raw, size), detail::heap_parts::window);
         });
         capacity_ -= released;
+        if (released != 0) segment_chunks_ = 1;  // start small again
         return released;
     }
 
+    /// Without a maximum: a segment of 64 KiB chunks from the upstream in one
+    /// block, 1 chunk, then 2, 4, ... up to 16 (1 MiB), so a growing heap asks the
+    /// upstream (and a malloc its kernel) for memory less often: glibc serves a
+    /// 64 KiB-aligned block by mmap, and each munmap at the end is a TLB flush.
+    /// False when the upstream refuses it (the caller takes one chunk then).
+    bool new_segment() noexcept {
+        constexpr std::size_t window = detail::heap_parts::window;
+        const std::size_t count = segment_chunks_;
+        if (!reserve_entry(small_.table(), count)) return false;
+        const region raw = upstream_.get().try_allocate(count * window, window);
+        if (raw.empty()) return false;
+        capacity_ += count * window;
+        small_.add_segment(raw.data(), count);
+        if (segment_chunks_ < max_segment_chunks) segment_chunks_ *= 2;
+        return true;
+    }
+
     std::byte* carve_new_chunk(std::size_t bytes) noexcept {
+        if (maximum_ == 0 && new_segment()) return small_.carve(bytes);
         // 64 KiB, or what the maximum leaves (at least the header and the block).
         const std::size_t size = std::min(detail::heap_parts::window, room() / granule * granule);
         if (size < chunk::header_bytes(size) + bytes) return nullptr;
@@ -468,12 +493,21 @@ private:
             large_.unlink(h);
             upstream_.get().deallocate(region(h->base(), h->offset + h->size), h->alignment);
         }
-        small_.for_each_chunk([this](chunk* c) {
-            const std::size_t size = c->size;
+        // Each segment once, by its first chunk, after every chunk has been walked
+        // (for_each_chunk reads a chunk's link before the call: it may be reused).
+        chunk* firsts = nullptr;
+        small_.for_each_chunk([&firsts](chunk* c) {
+            if (c->segment_index != 0) return;
+            c->next = firsts;
+            firsts = c;
+        });
+        while (chunk* c = firsts) {
+            firsts = c->next;
+            const std::size_t size = c->segment_bytes();
             detail::unpoison(c, size);
             upstream_.get().deallocate(region(reinterpret_cast<std::byte*>(c), size),
                                        detail::heap_parts::window);
-        });
+        }
         release_table(small_.table());
         release_table(large_.table());
     }
@@ -486,6 +520,8 @@ private:
     std::size_t live_blocks_ = 0;
     std::size_t capacity_ = 0;
     std::size_t maximum_ = 0;
+    static constexpr std::size_t max_segment_chunks = 16;
+    std::size_t segment_chunks_ = 1;  // of the next segment (heaps without a maximum)
     detail::heap_parts::large_blocks large_{this};
     detail::first_fault fault_;  // the first bad free, for validate()
     [[no_unique_address]] detail::upstream_ref<Upstream> upstream_;

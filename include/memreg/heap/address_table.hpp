@@ -34,8 +34,10 @@ public:
         }
     }
 
-    /// Whether one more insert needs rehash() first.
-    [[nodiscard]] bool full() const noexcept { return (count_ + 1) * 2 > mask_ + 1; }
+    /// Whether `entries` more inserts need rehash() first.
+    [[nodiscard]] bool full(std::size_t entries = 1) const noexcept {
+        return (count_ + entries) * 2 > mask_ + 1;
+    }
     [[nodiscard]] std::size_t count() const noexcept { return count_; }
     /// Bytes of storage taken from the upstream (0 while the slots are inline).
     [[nodiscard]] std::size_t storage_bytes() const noexcept {

@@ -59,9 +59,23 @@ struct free_block {
 
 /// The header at the start of every chunk of small blocks, followed by the bits
 /// that mark where blocks start (one per granule of the chunk, and one for its end).
+/// A chunk is one upstream block, or one of the 64 KiB windows of a larger one (a
+/// segment: an unbounded heap takes its chunks a few at a time); the segment goes
+/// back to the upstream as a whole, when every chunk in it is free.
 struct alignas(granule) small_chunk {
-    small_chunk* next;  // the chunk before this one
-    std::size_t size;   // of the whole chunk, header included
+    small_chunk* next;              // the chunk before this one
+    std::uint32_t size;             // of the whole chunk, header included (at most 64 KiB)
+    std::uint16_t segment_index;    // its place in its segment (0: the first, the upstream block)
+    std::uint16_t segment_chunks;   // how many chunks its segment has (1: it is one block)
+
+    /// The first chunk of its segment (in a segment of several, each is 64 KiB).
+    [[nodiscard]] small_chunk* segment() noexcept {
+        return reinterpret_cast<small_chunk*>(base() - std::size_t{segment_index} * window);
+    }
+    /// The size of the upstream block, when this is the segment's first chunk.
+    [[nodiscard]] std::size_t segment_bytes() const noexcept {
+        return segment_chunks == 1 ? size : std::size_t{segment_chunks} * window;
+    }
 
     /// Words of bits: one per granule and one for the end, and a spare word so
     /// that block_at may read the word after any granule's without a bounds check.
@@ -257,14 +271,27 @@ public:
     /// Registers a chunk (at a 64 KiB boundary, at most 64 KiB; the table not
     /// full) and keeps it for later: carving takes it when the current one is full.
     void add_spare(std::byte* raw, std::size_t size) noexcept {
-        auto* c = new_chunk(raw, size);
+        auto* c = new_chunk(raw, size, 0, 1);
         c->next = spare_;
         spare_ = c;
     }
 
+    /// Registers a segment of `count` chunks of 64 KiB at raw (on a 64 KiB boundary;
+    /// the table with room for them): carving starts from the first, the others are
+    /// kept as spares, the lowest first.
+    void add_segment(std::byte* raw, std::size_t count) noexcept {
+        small_chunk* first = new_chunk(raw, window, 0, count);
+        for (std::size_t i = count; i-- > 1;) {
+            small_chunk* c = new_chunk(raw + i * window, window, i, count);
+            c->next = spare_;
+            spare_ = c;
+        }
+        use(first);
+    }
+
     /// Registers a chunk (see add_spare) and starts carving from it; what was
     /// left of the old one goes on the free lists, so it is not lost.
-    void add_chunk(std::byte* raw, std::size_t size) noexcept { use(new_chunk(raw, size)); }
+    void add_chunk(std::byte* raw, std::size_t size) noexcept { use(new_chunk(raw, size, 0, 1)); }
 
     /// Starts carving from a spare chunk; false when there is none.
     bool use_spare() noexcept {
@@ -288,26 +315,34 @@ public:
         return nullptr;
     }
 
-    /// Gives back every chunk whose carved bytes are all free, and every spare:
-    /// release(raw, size) gets each one, and the free lists are rebuilt without
-    /// their blocks. Returns the bytes released: 0 when none is all free, when
-    /// the lists look corrupt (validate() says how; nothing is touched) or when
-    /// there is no memory to sort.
+    /// Gives back every segment whose chunks are all free (nothing carved in them
+    /// is live, or they are spares): release(raw, size) gets each one, and the free
+    /// lists are rebuilt without their blocks. An all-free chunk of a segment that
+    /// keeps a live block becomes a spare (any size class carves it next). Returns
+    /// the bytes released: 0 when none is all free, when the lists look corrupt
+    /// (validate() says how; nothing is touched) or when there is no memory to sort
+    /// (then only spares that are a segment of their own go back).
     template <class Release>
     std::size_t reclaim(Release&& release) noexcept {
         std::size_t released = 0;
-        while (spare_ != nullptr) {
-            small_chunk* c = spare_;
-            spare_ = c->next;
-            released += give_back(c, release);
+        for (small_chunk** link = &spare_; *link != nullptr;) {
+            small_chunk* c = *link;
+            if (c->segment_chunks == 1) {
+                *link = c->next;
+                forget(c);
+                released += give_back(c, c->size, release);
+            } else {
+                link = &c->next;
+            }
         }
-        std::vector<small_chunk*> chunks;
+        std::vector<held> chunks;  // carved and spare
         std::vector<listed> free;
         std::vector<std::size_t> free_bytes;
 #if MEMREG_EXCEPTIONS
         try {
 #endif  // without exceptions, running out of memory here ends the program in operator new
-            for (small_chunk* c = chunks_; c != nullptr; c = c->next) chunks.push_back(c);
+            for (small_chunk* c = chunks_; c != nullptr; c = c->next) chunks.push_back({c, false});
+            for (small_chunk* c = spare_; c != nullptr; c = c->next) chunks.push_back({c, true});
             if (!gather(free)) return released;
             free_bytes.assign(chunks.size(), 0);
 #if MEMREG_EXCEPTIONS
@@ -315,7 +350,8 @@ public:
             return released;
         }
 #endif
-        std::sort(chunks.begin(), chunks.end(), std::less<small_chunk*>());
+        std::sort(chunks.begin(), chunks.end(),
+                  [](const held& a, const held& b) { return std::less<small_chunk*>()(a.c, b.c); });
         std::sort(free.begin(), free.end(),
                   [](const listed& a, const listed& b) { return std::less<>()(a.at, b.at); });
         // Both sorted by address: one walk finds each free block's chunk.
@@ -324,44 +360,75 @@ public:
             std::byte* p = free[i].at;
             const std::size_t bytes = class_size(free[i].size_class);
             if (i > 0 && free[i - 1].at + class_size(free[i - 1].size_class) > p) return released;
-            while (k < chunks.size() && carved_end(chunks[k]) <= p) ++k;
-            if (k == chunks.size() || p < chunks[k]->begin() || p + bytes > carved_end(chunks[k]) ||
-                (p - chunks[k]->begin()) % static_cast<std::ptrdiff_t>(granule) != 0)
+            while (k < chunks.size() && carved_end(chunks[k].c) <= p) ++k;
+            if (k == chunks.size() || chunks[k].spare || p < chunks[k].c->begin() ||
+                p + bytes > carved_end(chunks[k].c) ||
+                (p - chunks[k].c->begin()) % static_cast<std::ptrdiff_t>(granule) != 0)
                 return released;
             free[i].chunk = k;
             free_bytes[k] += bytes;
         }
-        // From here on free_bytes[k] says whether chunk k goes back (1) or stays (0).
+        // From here on free_bytes[k] says what becomes of chunk k: it stays (0), goes
+        // back with its segment (1), or is a spare (2). A segment's chunks are next to
+        // each other in address order, its first chunk first.
+        enum : std::size_t { stays = 0, goes_back = 1, spare = 2 };
         bool any = false;
-        for (std::size_t j = 0; j < chunks.size(); ++j) {
-            const auto carved = static_cast<std::size_t>(carved_end(chunks[j]) - chunks[j]->begin());
-            free_bytes[j] = free_bytes[j] == carved ? 1 : 0;
-            any = any || free_bytes[j] != 0;
+        for (std::size_t j = 0; j < chunks.size();) {
+            small_chunk* first = chunks[j].c;
+            if (first->segment_index != 0) return released;  // a chunk of a segment not listed
+            std::size_t end = j;
+            std::size_t bytes = 0;
+            bool all_free = true;
+            while (end < chunks.size() && chunks[end].c->segment() == first && bytes < first->segment_bytes()) {
+                small_chunk* c = chunks[end].c;
+                all_free = all_free && (chunks[end].spare ||
+                                        free_bytes[end] == static_cast<std::size_t>(carved_end(c) - c->begin()));
+                bytes += c->size;
+                ++end;
+            }
+            if (bytes != first->segment_bytes()) return released;
+            for (std::size_t m = j; m < end; ++m) {
+                small_chunk* c = chunks[m].c;
+                const bool chunk_free = chunks[m].spare ||
+                                        free_bytes[m] == static_cast<std::size_t>(carved_end(c) - c->begin());
+                free_bytes[m] = all_free ? goes_back : chunk_free ? spare : stays;
+                any = any || all_free || (chunk_free && !chunks[m].spare);
+            }
+            j = end;
         }
         if (!any) return released;
         // Refill the lists, highest address first, so each list starts at its lowest.
         heads_.fill(nullptr);
         counts_.fill(0);
         for (std::size_t i = free.size(); i-- > 0;) {
-            if (free_bytes[free[i].chunk] != 0) continue;
+            if (free_bytes[free[i].chunk] != stays) continue;
             detail::unpoison(free[i].at, class_size(free[i].size_class));
             push(free[i].at, free[i].size_class);
         }
         small_chunk* current = chunks_;
         bool current_stays = false;
         chunks_ = nullptr;
+        spare_ = nullptr;
         for (std::size_t j = 0; j < chunks.size(); ++j) {
-            small_chunk* c = chunks[j];
-            if (free_bytes[j] == 0) {
+            small_chunk* c = chunks[j].c;
+            if (free_bytes[j] == stays) {
                 if (c == current) {
                     current_stays = true;
                 } else {
                     c->next = chunks_;
                     chunks_ = c;
                 }
-                continue;
+            } else if (free_bytes[j] == spare) {
+                if (!chunks[j].spare) clear_starts(c);
+                c->next = spare_;
+                spare_ = c;
+            } else {
+                forget(c);
+                // The last chunk of its segment: the whole segment goes back.
+                small_chunk* first = c->segment();
+                if (j + 1 == chunks.size() || chunks[j + 1].c->segment() != first)
+                    released += give_back(first, first->segment_bytes(), release);
             }
-            released += give_back(c, release);
         }
         if (current_stays) {
             current->next = chunks_;  // still the one being carved
@@ -461,18 +528,41 @@ private:
         return "size differs from the size the block was allocated with";
     }
 
+    struct held {
+        small_chunk* c;
+        bool spare;  // registered, not carved
+    };
+
     struct listed {
         std::byte* at;
         std::size_t size_class;
         std::size_t chunk;  // index among the chunks sorted by address
     };
 
-    small_chunk* new_chunk(std::byte* raw, std::size_t size) noexcept {
-        auto* c = ::new (static_cast<void*>(raw)) small_chunk{nullptr, size};
-        std::memset(c->starts(), 0, small_chunk::words(size) * sizeof(std::uint64_t));
+    /// A chunk of `size` bytes at raw, the index-th of a segment of `count` chunks.
+    small_chunk* new_chunk(std::byte* raw, std::size_t size, std::size_t index,
+                           std::size_t count) noexcept {
+        auto* c = ::new (static_cast<void*>(raw)) small_chunk{nullptr, static_cast<std::uint32_t>(size),
+                                                              static_cast<std::uint16_t>(index),
+                                                              static_cast<std::uint16_t>(count)};
+        clear_starts(c);
         table_.insert(reinterpret_cast<std::uintptr_t>(raw) >> window_shift, c);
-        detail::poison(c->begin(), static_cast<std::size_t>(c->end() - c->begin()));
         return c;
+    }
+
+    /// No block starts anywhere in c (a new chunk, or one made a spare again); poisoned.
+    static void clear_starts(small_chunk* c) noexcept {
+        std::memset(c->starts(), 0, small_chunk::words(c->size) * sizeof(std::uint64_t));
+        detail::poison(c->begin(), static_cast<std::size_t>(c->end() - c->begin()));
+    }
+
+    /// Forgets chunk c (before its memory goes back with its segment).
+    void forget(small_chunk* c) noexcept {
+        table_.erase(reinterpret_cast<std::uintptr_t>(c) >> window_shift);
+        if (const std::size_t slot = cache_slot(c->base()); cache_.base[slot] == c) {
+            cache_.base[slot] = nullptr;
+            cache_.size[slot] = 0;
+        }
     }
 
     void use(small_chunk* c) noexcept {
@@ -492,17 +582,12 @@ private:
         c->mark_start(bump_);
     }
 
+    /// Gives a segment (its chunks forgotten already) back to the upstream.
     template <class Release>
-    std::size_t give_back(small_chunk* c, Release& release) noexcept {
-        const std::size_t size = c->size;
-        table_.erase(reinterpret_cast<std::uintptr_t>(c) >> window_shift);
-        if (const std::size_t slot = cache_slot(c->base()); cache_.base[slot] == c) {
-            cache_.base[slot] = nullptr;
-            cache_.size[slot] = 0;
-        }
-        detail::unpoison(c, size);
-        release(reinterpret_cast<std::byte*>(c), size);
-        return size;
+    static std::size_t give_back(small_chunk* first, std::size_t bytes, Release& release) noexcept {
+        detail::unpoison(first, bytes);
+        release(reinterpret_cast<std::byte*>(first), bytes);
+        return bytes;
     }
 
     /// Where carving stopped in c: its end, or the bump pointer in the newest.
