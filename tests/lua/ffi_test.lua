@@ -539,6 +539,12 @@ t.test("metatype: methods and metamethods", function()
     t.eq(arr[1]:area(), 0, "elements of an array get the metatype")
     t.raises("cannot change a protected metatable", ffi.metatype, "ffi_point", {})
     t.raises("bad argument #2 to 'metatype' (table expected, got nil)", ffi.metatype, "ffi_pt")
+    t.raises("bad argument #1 to 'metatype' (struct or union type expected, got 'int [3]')",
+             ffi.metatype, "int[3]", {})
+    t.raises("bad argument #1 to 'metatype' (struct or union type expected, got '" ..
+             anon("ffi_point") .. " [2]')", ffi.metatype, "ffi_point[2]", {})
+    t.raises("bad argument #1 to 'metatype' (struct or union type expected, got 'int *')",
+             ffi.metatype, "int*", {})
     t.raises("'" .. anon("ffi_point") .. "' has no member named 'nope'", function() return a.nope end)
 end)
 

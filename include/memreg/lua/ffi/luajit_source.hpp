@@ -1010,6 +1010,9 @@ end
 
 function M.metatype(ct, mt)
   local info = check_ct(ct, "metatype", 1, 2)
+  if info.kind ~= "struct" and info.kind ~= "union" then  -- as LuaJIT: arrays keep theirs
+    fail(2, "bad argument #1 to 'metatype' (struct or union type expected, got '%s')", info.name)
+  end
   if type(mt) ~= "table" then
     fail(2, "bad argument #2 to 'metatype' (table expected, got %s)", type(mt))
   end
