@@ -192,10 +192,10 @@ enum upvalue : int {
 inline int up(int i) { return lua_upvalueindex(i); }
 inline void push_key(lua_State* L, key k) { lua_pushvalue(L, up(up_keys + static_cast<int>(k))); }
 
-/// cd[key] of the C data table at 1, pushed.
-inline int push_field(lua_State* L, key k) {
+/// cd[key] of the C data table at `cd` (an absolute index), pushed.
+inline int push_field(lua_State* L, key k, int cd = 1) {
     push_key(L, k);
-    lua_rawget(L, 1);
+    lua_rawget(L, cd);
     return lua_gettop(L);
 }
 
@@ -289,14 +289,16 @@ enum : int {
     up_cache_index,  // array_index only: the cache tables' __index (array_cache_index)
 };
 
-/// Index 2 as an element number within the array at 1, or false (not a whole
-/// number, or out of bounds: the fallback words the error).
-inline bool element_index(lua_State* L, std::int64_t& i) {
-    if (!to_int64(L, 2, i)) return false;
+/// The value at `index` as an element number within the array at `array`, or false
+/// (not a whole number, or out of bounds: the fallback words the error).
+inline bool element_index(lua_State* L, int array, int index, std::int64_t& i) {
+    if (!to_int64(L, index, i)) return false;
     std::int64_t count = 0;
     if (!integer_at(L, up(up_count), count)) {  // "T[?]": the object's count
-        push_field(L, n_key);
-        if (!integer_at(L, -1, count)) return false;
+        push_field(L, n_key, array);
+        const bool known = integer_at(L, -1, count);
+        lua_pop(L, 1);
+        if (!known) return false;
     }
     return i >= 0 && i < count;
 }
@@ -305,27 +307,32 @@ inline std::size_t element_size(lua_State* L) {
     return static_cast<std::size_t>(lua_tointeger(L, up(up_esize)));
 }
 
-/// Pushes the C data table of the aggregate element at byte `at` of the array at 1,
-/// with the element's info and metatable (allocates).
-inline void push_element(lua_State* L, std::size_t at, const char* fname) {
-    std::size_t offset = 0;
-    (void)region_of(L, offset, fname);  // checks cd is C data; no memory is resolved
-    const int region = lua_gettop(L);   // region_of left cd[REG] there
+/// Pushes the C data table of the aggregate element at byte `at` of the array at
+/// `array`, with the element's info and metatable (allocates). Its region is the
+/// array's, copied as it is: nothing is resolved here, and every access through the
+/// element checks the region (region_of) as it checks the array's.
+inline void push_element(lua_State* L, int array, std::size_t at, const char* fname) {
+    push_field(L, off_key, array);
+    std::int64_t offset = 0;
+    const bool exact = integer_at(L, -1, offset);
+    lua_pop(L, 1);
+    push_field(L, reg_key, array);
+    const bool userdata = lua_type(L, -1) == LUA_TUSERDATA;
+    lua_pop(L, 1);
+    if (!exact || offset < 0 || !userdata) throw_argument(1, fname, "cdata expected, got a table without memory");
     lua_createtable(L, 0, 3);
     const int e = lua_gettop(L);
     push_key(L, reg_key);
-    lua_pushvalue(L, region);
+    push_field(L, reg_key, array);
     lua_rawset(L, e);
     push_key(L, off_key);
-    push_size(L, offset + at, fname);
+    push_size(L, static_cast<std::size_t>(offset) + at, fname);
     lua_rawset(L, e);
     push_key(L, info_key);
     lua_pushvalue(L, up(up_einfo));
     lua_rawset(L, e);
     lua_pushvalue(L, up(up_emt));
     lua_setmetatable(L, e);
-    lua_replace(L, region);
-    lua_settop(L, region);
 }
 
 /// Element caches. An array of aggregates whose elements are asked at a second index
@@ -376,7 +383,7 @@ inline int array_index(lua_State* L) {
     constexpr const char* fname = "__index";
     check_cdata(L, fname);
     std::int64_t i = 0;
-    if (lua_gettop(L) < 2 || !element_index(L, i)) return fall_back(L, up_array_fallback, 2);
+    if (lua_gettop(L) < 2 || !element_index(L, 1, 2, i)) return fall_back(L, up_array_fallback, 2);
     const std::size_t esize = element_size(L);
     const auto at = static_cast<std::size_t>(i) * esize;  // below the array's size
     const int k = static_cast<int>(lua_tointeger(L, up(up_ekind)));
@@ -395,7 +402,7 @@ inline int array_index(lua_State* L) {
     lua_pushvalue(L, up(up_proxy_key));  // a metatype with __len on 5.1: the Lua code proxies
     lua_rawget(L, up(up_einfo));
     if (!lua_isnil(L, -1)) return fall_back(L, up_array_fallback, 2);
-    push_element(L, at, fname);
+    push_element(L, 1, at, fname);
     const int e = lua_gettop(L);
     if (had_last && lua_type(L, up(up_cache_index)) == LUA_TFUNCTION) {
         install_cache(L, i, e, fname);  // a second index: the array is being walked
@@ -420,13 +427,13 @@ inline int array_cache_index(lua_State* L) {
     push_key(L, arr_key);
     lua_rawget(L, 3);
     if (!lua_istable(L, 4)) throw_type(L, 1, fname, "element cache");
-    lua_replace(L, 3);  // cache, k, array
-    lua_insert(L, 1);   // array, cache, k
-    lua_insert(L, 2);   // array, k, cache
-    constexpr int cache = 3;
+    constexpr int cache = 1, array = 4;
     std::int64_t i = 0;
-    if (!element_index(L, i)) return fall_back(L, up_array_fallback, 2);  // (array, k)
-    push_element(L, static_cast<std::size_t>(i) * element_size(L), fname);
+    if (!element_index(L, array, 2, i)) {
+        lua_replace(L, 1);  // (array, k)
+        return fall_back(L, up_array_fallback, 2);
+    }
+    push_element(L, array, static_cast<std::size_t>(i) * element_size(L), fname);
     const int e = lua_gettop(L);
     lua_pushnil(L);  // the old key out (the cache holds one), then the new one in
     if (lua_next(L, cache) != 0) {
@@ -447,7 +454,7 @@ inline int array_newindex(lua_State* L) {
     std::int64_t i = 0;
     converted value{};
     const int k = static_cast<int>(lua_tointeger(L, up(up_ekind)));
-    if (lua_gettop(L) < 3 || k == none || !element_index(L, i) || !convert(L, 3, k, value, fname, 3))
+    if (lua_gettop(L) < 3 || k == none || !element_index(L, 1, 2, i) || !convert(L, 3, k, value, fname, 3))
         return fall_back(L, up_array_fallback, 3);
     const std::size_t esize = element_size(L);
     std::memcpy(resolve(L, static_cast<std::size_t>(i) * esize, esize, access_mode::write, fname),
